@@ -1,0 +1,73 @@
+"""The help center's Flask application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from portal.config import PROJECT_ROOT, load_config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure an app; ``test_config`` overrides everything else."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(Path(load_config()["INSTANCE_DIR"]).resolve()),
+    )
+    configure_settings(app, test_config)
+    configure_extensions(app)
+    configure_services(app)
+    configure_blueprints(app)
+    return app
+
+
+def configure_settings(app: Flask, test_config: dict | None) -> None:
+    """Defaults, then the environment, then ``instance/portal.cfg``, then test overrides."""
+    app.config.update(load_config())
+    app.config["TRANSLATIONS_DIR"] = Path(__file__).parent / "translations"
+    app.config.from_pyfile("portal.cfg", silent=True)
+    if test_config:
+        app.config.update(test_config)
+    for key in ("INSTANCE_DIR", "ARTICLES_DIR", "INDEX_DIR"):
+        app.config[key] = Path(app.config[key])
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+
+
+def configure_extensions(app: Flask) -> None:
+    """Attach database, migrations, CSRF, rate limits, sessions and i18n."""
+    from portal import auth, i18n, models  # noqa: F401  (models register their tables)
+    from portal.extensions import csrf, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    auth.init_app(app)
+    i18n.init_app(app)
+
+
+def configure_services(app: Flask) -> None:
+    """The article store and the search service, one per app."""
+    from portal import search
+    from portal.store import ArticleStore
+
+    store = ArticleStore(
+        app.config["ARTICLES_DIR"], app.config["LOCALES"], app.config["DEFAULT_LOCALE"]
+    ).load()
+    app.extensions["article_store"] = store
+    search.init_app(app)
+
+
+def configure_blueprints(app: Flask) -> None:
+    """Register every blueprint and the CLI commands."""
+    from portal import cli
+    from portal.help.views import bp as help_bp
+
+    app.register_blueprint(help_bp)
+    cli.init_app(app)

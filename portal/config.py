@@ -1,0 +1,62 @@
+"""Settings: safe defaults here, overrides from ``PORTAL_*`` environment variables.
+
+Nothing is read at import time; :func:`load_config` is called by the app factory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    """Return ``PORTAL_<name>`` (or a bare ``<name>`` for conventional variables)."""
+    return os.environ.get(f"PORTAL_{name}", os.environ.get(name, default))
+
+
+def database_url(url: str) -> str:
+    """Let ``postgresql://`` URLs use the installed psycopg 3 driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config() -> dict:
+    """Build the configuration mapping from defaults and the environment."""
+    instance = Path(_env("INSTANCE_DIR", str(PROJECT_ROOT / "instance")))
+    articles = Path(_env("ARTICLES_DIR", str(PROJECT_ROOT / "articles")))
+    return {
+        "SECRET_KEY": _env("SECRET_KEY", DEV_SECRET_KEY),
+        "INSTANCE_DIR": instance,
+        "ARTICLES_DIR": articles,
+        "INDEX_DIR": Path(_env("INDEX_DIR", str(instance / "index"))),
+        "SQLALCHEMY_DATABASE_URI": database_url(
+            _env("DATABASE_URL", f"sqlite:///{instance / 'portal.db'}")
+        ),
+        "LOCALES": tuple(_env("LOCALES", "en,ko").split(",")),
+        "DEFAULT_LOCALE": _env("DEFAULT_LOCALE", "en"),
+        # "auto" picks the multilingual offline backend; see indexer.embeddings.
+        "EMBEDDER": _env("EMBEDDER", "auto"),
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env("SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PREFERRED_URL_SCHEME": "http",
+    }
+
+
+def check_secret_key(app) -> None:
+    """Refuse to run in production with the development secret key."""
+    if app.config["SECRET_KEY"] == DEV_SECRET_KEY and not (app.debug or app.testing):
+        if os.environ.get("PORTAL_ALLOW_DEV_SECRET") != "1":
+            raise RuntimeError(
+                "PORTAL_SECRET_KEY is not set: refusing to serve with the development key. "
+                "Set PORTAL_SECRET_KEY (or PORTAL_ALLOW_DEV_SECRET=1 for local demos)."
+            )

@@ -1,0 +1,64 @@
+"""Locale negotiation: explicit choice (URL, then cookie) > Accept-Language > site default."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+LOCALE_COOKIE = "locale"
+LOCALE_NAMES = {
+    "en": "English",
+    "ko": "한국어",
+    "ja": "日本語",
+    "fr": "Français",
+    "de": "Deutsch",
+    "es": "Español",
+    "zh": "中文",
+}
+
+
+def supported_locales() -> tuple[str, ...]:
+    """Locales this site serves, in configured order."""
+    return current_app.config["LOCALES"]
+
+
+def is_supported(locale: str | None) -> bool:
+    """True when ``locale`` is one the site serves."""
+    return bool(locale) and locale in supported_locales()
+
+
+def negotiate_locale() -> str:
+    """The locale for a request that does not name one in its URL."""
+    chosen = request.cookies.get(LOCALE_COOKIE)
+    if is_supported(chosen):
+        return chosen
+    best = request.accept_languages.best_match(supported_locales())
+    return best or current_app.config["DEFAULT_LOCALE"]
+
+
+def current_locale() -> str:
+    """The locale of the current request (URL prefix if present, else negotiated)."""
+    locale = g.get("locale")
+    if is_supported(locale):
+        return locale
+    return negotiate_locale()
+
+
+def locale_name(locale: str) -> str:
+    """The name of a locale in its own language."""
+    return LOCALE_NAMES.get(locale, locale)
+
+
+def init_app(app) -> None:
+    """Attach Flask-Babel with our selector and expose helpers to templates."""
+    from portal.extensions import babel
+
+    babel.init_app(
+        app,
+        locale_selector=current_locale,
+        default_translation_directories=str(app.config["TRANSLATIONS_DIR"]),
+    )
+    app.jinja_env.globals.update(
+        current_locale=current_locale,
+        locale_name=locale_name,
+        supported_locales=supported_locales,
+    )

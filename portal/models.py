@@ -1,0 +1,209 @@
+"""SQLAlchemy models. Portable SQL only: the same code runs on SQLite and PostgreSQL.
+
+Articles themselves live as files (see :mod:`portal.store`); the database holds people,
+tickets, revisions of article files, and the signals analytics reads.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.extensions import db
+
+ROLES = ("agent", "writer", "admin")
+TICKET_STATUSES = ("open", "pending", "solved")
+CHANNELS = ("web", "email", "chat", "api")
+SIDES = ("customer", "form", "agent", "api")
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, stored as UTC."""
+    return datetime.now(UTC)
+
+
+class User(UserMixin, db.Model):
+    """A staff member: agent, writer and/or admin. Customers have no accounts."""
+
+    __tablename__ = "users"
+    id = sa.Column(sa.Integer, primary_key=True)
+    email = sa.Column(sa.String(254), unique=True, nullable=False)
+    name = sa.Column(sa.String(120), nullable=False)
+    password_hash = sa.Column(sa.String(255), nullable=False)
+    roles = sa.Column(sa.String(100), nullable=False, default="")
+    active = sa.Column(sa.Boolean, nullable=False, default=True)
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        """Hash with scrypt (werkzeug's default): slow by design."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        """True when ``password`` matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        """The user's roles as a set."""
+        return frozenset(r for r in self.roles.split(",") if r)
+
+    def has_role(self, *roles: str) -> bool:
+        """True when the user holds any of ``roles`` (admin holds them all)."""
+        held = self.role_set
+        return "admin" in held or any(r in held for r in roles)
+
+    @property
+    def is_active(self) -> bool:  # flask-login reads this
+        return bool(self.active)
+
+
+class Ticket(db.Model):
+    """A customer's request, followed through a private link."""
+
+    __tablename__ = "tickets"
+    id = sa.Column(sa.Integer, primary_key=True)
+    reference = sa.Column(sa.String(20), unique=True, nullable=False)
+    token_hash = sa.Column(sa.String(64), unique=True, nullable=False)
+    submission_key = sa.Column(sa.String(64), unique=True, nullable=True)
+    email = sa.Column(sa.String(254), nullable=False)
+    name = sa.Column(sa.String(120), nullable=False)
+    subject = sa.Column(sa.String(200), nullable=False)
+    category = sa.Column(sa.String(64), nullable=True)
+    locale = sa.Column(sa.String(16), nullable=False)
+    channel = sa.Column(sa.String(16), nullable=False, default="web")
+    status = sa.Column(sa.String(16), nullable=False, default="open", index=True)
+    assignee_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
+    suggested_articles = sa.Column(sa.JSON, nullable=False, default=list)
+    opened_articles = sa.Column(sa.JSON, nullable=False, default=list)
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    updated_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    first_response_at = sa.Column(sa.DateTime(timezone=True), nullable=True)
+    solved_at = sa.Column(sa.DateTime(timezone=True), nullable=True)
+
+    assignee = db.relationship("User")
+    messages = db.relationship(
+        "TicketMessage", back_populates="ticket", order_by="TicketMessage.id"
+    )
+
+
+class TicketMessage(db.Model):
+    """One message in a ticket's conversation; internal notes are for agents only."""
+
+    __tablename__ = "ticket_messages"
+    id = sa.Column(sa.Integer, primary_key=True)
+    ticket_id = sa.Column(sa.Integer, sa.ForeignKey("tickets.id"), nullable=False, index=True)
+    author_type = sa.Column(sa.String(16), nullable=False)  # customer | agent
+    author_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
+    body = sa.Column(sa.Text, nullable=False)
+    internal = sa.Column(sa.Boolean, nullable=False, default=False)
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    ticket = db.relationship("Ticket", back_populates="messages")
+    author = db.relationship("User")
+
+
+class ArticleLink(db.Model):
+    """An article an agent linked into a reply: which articles actually solve tickets."""
+
+    __tablename__ = "article_links"
+    id = sa.Column(sa.Integer, primary_key=True)
+    ticket_id = sa.Column(sa.Integer, sa.ForeignKey("tickets.id"), nullable=False, index=True)
+    message_id = sa.Column(sa.Integer, sa.ForeignKey("ticket_messages.id"), nullable=True)
+    article_id = sa.Column(sa.String(80), nullable=False, index=True)
+    locale = sa.Column(sa.String(16), nullable=False)
+    agent_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+class Deflection(db.Model):
+    """A customer said a suggested article answered them: no ticket was filed."""
+
+    __tablename__ = "deflections"
+    id = sa.Column(sa.Integer, primary_key=True)
+    article_id = sa.Column(sa.String(80), nullable=False)
+    locale = sa.Column(sa.String(16), nullable=False)
+    query = sa.Column(sa.String(500), nullable=False, default="")
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+class SearchLog(db.Model):
+    """One search, from any side, and the result the searcher opened."""
+
+    __tablename__ = "search_log"
+    __table_args__ = (sa.Index("ix_search_log_locale_created", "locale", "created_at"),)
+    id = sa.Column(sa.Integer, primary_key=True)
+    query = sa.Column(sa.String(500), nullable=False)
+    locale = sa.Column(sa.String(16), nullable=False)
+    side = sa.Column(sa.String(16), nullable=False)
+    result_count = sa.Column(sa.Integer, nullable=False)
+    opened_article_id = sa.Column(sa.String(80), nullable=True)
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+class ArticleView(db.Model):
+    """A customer opened an article page."""
+
+    __tablename__ = "article_views"
+    id = sa.Column(sa.Integer, primary_key=True)
+    article_id = sa.Column(sa.String(80), nullable=False, index=True)
+    locale = sa.Column(sa.String(16), nullable=False)
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+class ArticleVote(db.Model):
+    """'Was this helpful?': one vote per visitor per article and locale, changeable."""
+
+    __tablename__ = "article_votes"
+    __table_args__ = (sa.UniqueConstraint("article_id", "locale", "visitor_id"),)
+    id = sa.Column(sa.Integer, primary_key=True)
+    article_id = sa.Column(sa.String(80), nullable=False)
+    locale = sa.Column(sa.String(16), nullable=False)
+    visitor_id = sa.Column(sa.String(64), nullable=False)
+    helpful = sa.Column(sa.Boolean, nullable=False)
+    reason = sa.Column(sa.String(300), nullable=True)
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    updated_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class TranslationRequest(db.Model):
+    """A search answered from another locale: the article wants a translation."""
+
+    __tablename__ = "translation_requests"
+    id = sa.Column(sa.Integer, primary_key=True)
+    article_id = sa.Column(sa.String(80), nullable=False, index=True)
+    source_locale = sa.Column(sa.String(16), nullable=False)
+    wanted_locale = sa.Column(sa.String(16), nullable=False)
+    query = sa.Column(sa.String(500), nullable=False, default="")
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Revision(db.Model):
+    """A saved version of an article file, for history, diff and restore."""
+
+    __tablename__ = "revisions"
+    id = sa.Column(sa.Integer, primary_key=True)
+    article_id = sa.Column(sa.String(80), nullable=False)
+    locale = sa.Column(sa.String(16), nullable=False)
+    author_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
+    content = sa.Column(sa.Text, nullable=False)
+    note = sa.Column(sa.String(200), nullable=True)
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    __table_args__ = (sa.Index("ix_revisions_article", "article_id", "locale"),)
+
+
+class OutboxMessage(db.Model):
+    """An email waiting to be sent by a later channel; its content is final and localized."""
+
+    __tablename__ = "outbox"
+    id = sa.Column(sa.Integer, primary_key=True)
+    to_email = sa.Column(sa.String(254), nullable=False)
+    subject = sa.Column(sa.String(300), nullable=False)
+    body = sa.Column(sa.Text, nullable=False)
+    locale = sa.Column(sa.String(16), nullable=False)
+    kind = sa.Column(sa.String(32), nullable=False)
+    ticket_id = sa.Column(sa.Integer, sa.ForeignKey("tickets.id"), nullable=True)
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    sent_at = sa.Column(sa.DateTime(timezone=True), nullable=True)

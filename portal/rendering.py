@@ -1,0 +1,100 @@
+"""Markdown to safe HTML: the one renderer for articles, writer previews and agent replies.
+
+Markdown is converted with Python-Markdown, then sanitized with nh3 so that raw HTML,
+``<script>``, event handlers and ``javascript:`` links never reach a browser.
+Links written as ``article:<id>`` (optionally ``#anchor``) are resolved to the
+reader's locale by a caller-supplied function.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from html import escape
+
+import markdown
+import nh3
+from markdown.extensions.toc import slugify_unicode
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre",
+    "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
+    "tr", "ul", "mark",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "class"},
+    "a": {"href", "title", "hreflang"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+ARTICLE_LINK = re.compile(r'href="article:([a-z0-9-]+)(#[^"]*)?"')
+
+
+def heading_anchor(text: str) -> str:
+    """The id a heading gets in rendered HTML; the indexer uses it for deep links."""
+    return slugify_unicode(text, "-")
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    """One heading in an article's table of contents."""
+
+    level: int
+    anchor: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """Sanitized HTML and the table of contents built from its headings."""
+
+    html: str
+    toc: tuple[TocEntry, ...]
+
+
+def _flatten_toc(tokens: list, out: list) -> None:
+    for token in tokens:
+        out.append(TocEntry(level=token["level"], anchor=token["id"], title=token["name"]))
+        _flatten_toc(token.get("children", []), out)
+
+
+def render_markdown(
+    text: str, resolve_article: Callable[[str], str | None] | None = None
+) -> Rendered:
+    """Render Markdown to sanitized HTML; ``resolve_article(id)`` maps ``article:`` links."""
+    md = markdown.Markdown(
+        extensions=["extra", "toc", "sane_lists"],
+        extension_configs={"toc": {"slugify": slugify_unicode, "permalink": False}},
+        output_format="html",
+    )
+    html = md.convert(text)
+    toc: list[TocEntry] = []
+    _flatten_toc(getattr(md, "toc_tokens", []), toc)
+
+    def _resolve(match: re.Match) -> str:
+        url = resolve_article(match.group(1)) if resolve_article else None
+        if not url:
+            return 'href="#"'
+        return f'href="{escape(url)}{escape(match.group(2) or "")}"'
+
+    html = ARTICLE_LINK.sub(_resolve, html)
+    safe = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+    )
+    return Rendered(html=safe, toc=tuple(toc))
+
+
+def plain_text(text: str, limit: int = 200) -> str:
+    """A short plain-text excerpt of Markdown, for meta descriptions and listings."""
+    stripped = re.sub(r"```.*?```", " ", text, flags=re.DOTALL)
+    stripped = re.sub(r"[#>*_`|\[\]()-]+", " ", stripped)
+    stripped = re.sub(r"\s+", " ", stripped).strip()
+    return stripped if len(stripped) <= limit else stripped[: limit - 1].rstrip() + "…"

@@ -1,0 +1,95 @@
+"""Shared fixtures: a fresh app, database and article folder per test (flaskr-style)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from portal import create_app
+from portal.extensions import db
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+DATA = Path(__file__).parent / "data"
+TEST_ARTICLES = DATA / "articles"
+
+
+def database_backends() -> list[str]:
+    """SQLite always; PostgreSQL too when TEST_DATABASE_URL names a server."""
+    return ["sqlite", "postgresql"] if os.environ.get("TEST_DATABASE_URL") else ["sqlite"]
+
+
+@pytest.fixture
+def articles_dir(tmp_path) -> Path:
+    """A private copy of the two-locale test articles, safe to modify."""
+    dest = tmp_path / "articles"
+    shutil.copytree(TEST_ARTICLES, dest)
+    return dest
+
+
+def make_app(tmp_path: Path, articles_dir: Path, database_url: str, **overrides):
+    """Build a testing app on ``articles_dir`` with a migrated database."""
+    from flask_migrate import upgrade
+
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "INSTANCE_DIR": tmp_path / "instance",
+        "ARTICLES_DIR": articles_dir,
+        "INDEX_DIR": tmp_path / "index",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+    }
+    config.update(overrides)
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def drop_everything(app) -> None:
+    """Leave a shared PostgreSQL database empty for the next test."""
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path, articles_dir):
+    """A testing app on SQLite with the test articles."""
+    app = make_app(tmp_path, articles_dir, f"sqlite:///{tmp_path / 'test.db'}")
+    yield app
+
+
+@pytest.fixture(params=database_backends())
+def db_app(request, tmp_path, articles_dir):
+    """The testing app on each configured database backend (SQLite, PostgreSQL)."""
+    if request.param == "postgresql":
+        from portal.config import database_url
+
+        url = database_url(os.environ["TEST_DATABASE_URL"])
+    else:
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+    app = make_app(tmp_path, articles_dir, url)
+    yield app
+    if request.param == "postgresql":
+        drop_everything(app)
+
+
+@pytest.fixture
+def client(app):
+    """A test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for the app's commands."""
+    return app.test_cli_runner()
