@@ -67,7 +67,9 @@ def configure_services(app: Flask) -> None:
 def configure_blueprints(app: Flask) -> None:
     """Register every blueprint and the CLI commands."""
     from portal import cli
+    from portal.api.views import bp as api_bp
     from portal.help.views import bp as help_bp
 
     app.register_blueprint(help_bp)
+    app.register_blueprint(api_bp)
     cli.init_app(app)

@@ -40,6 +40,90 @@ def articles_check():
     click.echo("All article files are valid.")
 
 
+@click.group("index")
+def index_group():
+    """Build the search index."""
+
+
+@index_group.command("build")
+@click.option(
+    "--if-stale", is_flag=True, help="Only reindex articles that changed (fast when fresh)."
+)
+@with_appcontext
+def index_build(if_stale: bool):
+    """Build the search index from the article store (atomically replacing the live one)."""
+    from portal.search import get_search
+
+    service = get_search()
+    bar = {"last": -1}
+
+    def progress(done: int, total: int) -> None:
+        percent = 100 * done // max(total, 1)
+        if percent // 10 != bar["last"]:
+            bar["last"] = percent // 10
+            click.echo(f"  embedding chunks: {done}/{total} ({percent}%)", err=True)
+
+    report = service.build(progress=progress, only_if_stale=if_stale)
+    click.echo(
+        f"Index ready in {service.index_dir}: {report.added} added, {report.updated} updated, "
+        f"{report.removed} removed, {report.unchanged} unchanged; "
+        f"{report.chunks_embedded} chunks embedded in {report.seconds:.1f}s."
+    )
+
+
+@click.group("users")
+def users_group():
+    """Manage staff accounts (agents, writers, admins)."""
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--name", default=None, help="Display name (default: the part before @).")
+@click.option("--role", "roles", multiple=True, type=click.Choice(["agent", "writer", "admin"]))
+@click.password_option(help="Password (prompted when omitted).")
+@with_appcontext
+def users_create(email: str, name: str | None, roles: tuple[str, ...], password: str):
+    """Create a staff account, or update the roles and password of an existing one."""
+    from portal.users import UserError, save_user
+
+    try:
+        user = save_user(email, password, roles=roles, name=name)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Saved {user.email} with roles: {user.roles or '(none)'}")
+
+
+@users_group.command("demo")
+@with_appcontext
+def users_demo():
+    """Create the demo agent and writer that `make run` prints (development only)."""
+    from portal.users import DEMO_USERS, save_user
+
+    for email, password, roles in DEMO_USERS:
+        save_user(email, password, roles=roles)
+        click.echo(f"  demo {','.join(roles)}: {email} / {password}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int, envvar="PORT")
+@with_appcontext
+def serve(host: str, port: int):
+    """Serve the site (threaded) after warming the search engine in the background."""
+    import threading
+
+    from portal.config import check_secret_key
+    from portal.search import get_search
+
+    app = current_app._get_current_object()
+    check_secret_key(app)
+    service = get_search()
+    threading.Thread(target=service.warm_up, name="warm-up", daemon=True).start()
+    click.echo(f"Help center: http://{host}:{port}/  (Ctrl+C to stop)")
+    app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+
+
 def init_app(app) -> None:
     """Register command groups on the app (FlaskGroup exposes them as ``portal ...``)."""
-    app.cli.add_command(articles_group)
+    for command in (articles_group, index_group, users_group, serve):
+        app.cli.add_command(command)

@@ -1,5 +1,213 @@
-"""The search service (placeholder until the indexer lands)."""
+"""The one search service: the customer search page, ticket-form suggestions, the agent's
+article panel and the JSON API all call :func:`get_search`, so the same query gives the
+same ranking everywhere; they differ only in filters, ``k`` and the side that is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+from flask import current_app, url_for
+
+from indexer import Document, Hit, IndexUnavailable, SearchEngine, SearchResults
+from portal.store import Article, ArticleStore
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 500
+MAX_RESULTS = 100
+SIDES = ("customer", "form", "agent", "api")
+
+
+def normalize_query(text: str | None) -> str:
+    """Collapse whitespace and cut the query to :data:`MAX_QUERY_CHARS` characters."""
+    return re.sub(r"\s+", " ", text or "").strip()[:MAX_QUERY_CHARS]
+
+
+def to_document(article: Article) -> Document:
+    """The indexer's view of an article."""
+    return Document(
+        id=article.id,
+        locale=article.locale,
+        title=article.title,
+        body=article.body,
+        category=article.category,
+        tags=article.tags,
+        visibility=article.visibility,
+        content_hash=article.content_hash,
+    )
+
+
+def indexable(store: ArticleStore) -> list[Document]:
+    """Every published article (public and internal): drafts are never indexed."""
+    return [to_document(a) for a in store.list(include_internal=True)]
+
+
+class SearchService:
+    """Owns the SearchEngine of one app: opens it lazily, keeps it fresh, logs searches."""
+
+    def __init__(self, store: ArticleStore, index_dir, embedder: str):
+        self.store = store
+        self.index_dir = index_dir
+        self.embedder_spec = embedder
+        self._engine: SearchEngine | None = None
+        self._lock = threading.Lock()
+        self._rebuilding: threading.Thread | None = None
+
+    @property
+    def engine(self) -> SearchEngine:
+        """The engine, created on first use (the embedding model loads lazily too)."""
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = SearchEngine(self.index_dir, embedder=self.embedder_spec)
+        return self._engine
+
+    def warm_up(self) -> None:
+        """Open the index and load the embedding model before the first search needs them."""
+        try:
+            self.engine.search("warm up", locale=self.store.default_locale, k=1)
+        except Exception:  # noqa: BLE001 - a cold start is slower, not broken
+            log.exception("search warm-up failed")
+
+    # -- building ----------------------------------------------------------------
+
+    def build(self, *, progress=None, only_if_stale: bool = False):
+        """Build the index from the store; with ``only_if_stale``, sync changed articles only."""
+        docs = indexable(self.store.load())
+        if only_if_stale:
+            return self.engine.sync(docs, progress=progress)
+        return self.engine.build(docs, progress=progress)
+
+    def index_article(self, article: Article) -> None:
+        """Reindex one article in one locale (or drop it if it is no longer published)."""
+        if article.status == "published":
+            self.engine.upsert(to_document(article))
+        else:
+            self.engine.remove(article.id, article.locale)
+
+    def remove_article(self, article_id: str, locale: str) -> None:
+        """Drop one article in one locale from the index."""
+        self.engine.remove(article_id, locale)
+
+    def _rebuild_in_background(self, reason: str) -> None:
+        """A missing or broken index is rebuilt, never served; searches wait for it."""
+        if self._rebuilding and self._rebuilding.is_alive():
+            return
+        log.warning("search index unavailable (%s); rebuilding in the background", reason)
+
+        def work():
+            try:
+                self.engine.build(indexable(self.store))
+            except Exception:  # noqa: BLE001 - logged; the next search retries
+                log.exception("background index rebuild failed")
+
+        self._rebuilding = threading.Thread(target=work, name="index-rebuild", daemon=True)
+        self._rebuilding.start()
+
+    # -- searching ---------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        locale: str,
+        side: str = "customer",
+        k: int = 10,
+        offset: int = 0,
+        category: str | None = None,
+        include_internal: bool = False,
+        cross_lingual: bool = True,
+        record: bool = True,
+    ) -> SearchResults:
+        """Search published articles; internal ones only when ``include_internal``."""
+        text = normalize_query(query)
+        k = max(1, min(int(k), MAX_RESULTS))
+        if not text:
+            return SearchResults(
+                query="", locale=locale, mode="hybrid", degraded=None, hits=(), total=0
+            )
+        try:
+            results = self.engine.search(
+                text,
+                locale=locale,
+                k=k,
+                offset=max(0, int(offset)),
+                category=category,
+                include_internal=include_internal,
+                cross_lingual=cross_lingual,
+            )
+        except IndexUnavailable as exc:
+            self._rebuild_in_background(str(exc))
+            return SearchResults(
+                query=text,
+                locale=locale,
+                mode="keyword",
+                degraded="the search index is being rebuilt; try again in a minute",
+                hits=(),
+                total=0,
+            )
+        if record:
+            record_search(text, locale, side, results)
+        return results
+
+    def related(self, article: Article, k: int = 5) -> list[Hit]:
+        """Nearest public articles to ``article`` in its own locale."""
+        try:
+            return self.engine.related(article.id, article.locale, k=k)
+        except IndexUnavailable:
+            return []
+
+
+def record_search(query: str, locale: str, side: str, results: SearchResults) -> None:
+    """Log the search and ask writers for translations the results had to borrow."""
+    from portal.extensions import db
+    from portal.models import SearchLog, TranslationRequest
+
+    try:
+        db.session.add(SearchLog(query=query, locale=locale, side=side, result_count=results.total))
+        for hit in results.hits:
+            if hit.cross_lingual:
+                db.session.add(
+                    TranslationRequest(
+                        article_id=hit.id,
+                        source_locale=hit.locale,
+                        wanted_locale=locale,
+                        query=query,
+                    )
+                )
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - analytics must never break a search
+        db.session.rollback()
+        log.exception("could not record a search")
+
+
+def hit_url(hit: Hit, *, external: bool = False) -> str:
+    """The article page a hit links to, at the matching section."""
+    return url_for(
+        "help.article",
+        locale=hit.locale,
+        article_id=hit.id,
+        _anchor=hit.anchor or None,
+        _external=external,
+    )
+
+
+def get_search() -> SearchService:
+    """The app's search service (the one accessor views use)."""
+    return current_app.extensions["search"]
+
+
+def get_store() -> ArticleStore:
+    """The app's article store, reloaded when files changed on disk."""
+    store: ArticleStore = current_app.extensions["article_store"]
+    store.reload_if_changed()
+    return store
 
 
 def init_app(app) -> None:
-    """Attach the search service."""
+    """Create the app's search service over its article store."""
+    store = app.extensions["article_store"]
+    app.extensions["search"] = SearchService(store, app.config["INDEX_DIR"], app.config["EMBEDDER"])

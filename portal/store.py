@@ -15,6 +15,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -220,6 +221,7 @@ class ArticleStore:
         self._problems: list[Problem] = []
         self._categories: dict[str, Category] = {}
         self._signature: tuple = ()
+        self._checked_at = 0.0
 
     # -- loading -----------------------------------------------------------------
 
@@ -259,8 +261,11 @@ class ArticleStore:
                 if key in articles:
                     other = articles[key].path
                     problems.append(
-                        Problem(path, f"duplicate id {article.id!r} in locale {article.locale!r} "
-                                      f"(already defined by {other})")
+                        Problem(
+                            path,
+                            f"duplicate id {article.id!r} in locale {article.locale!r} "
+                            f"(already defined by {other})",
+                        )
                     )
                     continue
                 articles[key] = article
@@ -281,8 +286,12 @@ class ArticleStore:
         if not SLUG_PATTERN.match(path.stem):
             raise ArticleError("file name must be lowercase letters, digits and hyphens")
 
-    def reload_if_changed(self) -> bool:
-        """Reload when a file was added, changed or removed since the last load."""
+    def reload_if_changed(self, min_interval: float = 2.0) -> bool:
+        """Reload when a file was added, changed or removed; look at most every few seconds."""
+        now = time.monotonic()
+        if now - self._checked_at < min_interval:
+            return False
+        self._checked_at = now
         if self._current_signature() != self._signature:
             self.load()
             return True

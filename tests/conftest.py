@@ -15,11 +15,25 @@ from portal.extensions import db
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 DATA = Path(__file__).parent / "data"
 TEST_ARTICLES = DATA / "articles"
+TEST_EMBEDDER = os.environ.get("PORTAL_TEST_EMBEDDER", "auto")
 
 
 def database_backends() -> list[str]:
     """SQLite always; PostgreSQL too when TEST_DATABASE_URL names a server."""
     return ["sqlite", "postgresql"] if os.environ.get("TEST_DATABASE_URL") else ["sqlite"]
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory) -> Path:
+    """The search index of the test articles, built once per session with the real model."""
+    from indexer import SearchEngine
+    from portal.search import indexable
+    from portal.store import ArticleStore
+
+    index_dir = tmp_path_factory.mktemp("index")
+    store = ArticleStore(TEST_ARTICLES).load()
+    SearchEngine(index_dir, embedder=TEST_EMBEDDER).build(indexable(store))
+    return index_dir
 
 
 @pytest.fixture
@@ -40,6 +54,7 @@ def make_app(tmp_path: Path, articles_dir: Path, database_url: str, **overrides)
         "INSTANCE_DIR": tmp_path / "instance",
         "ARTICLES_DIR": articles_dir,
         "INDEX_DIR": tmp_path / "index",
+        "EMBEDDER": TEST_EMBEDDER,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
@@ -63,9 +78,21 @@ def drop_everything(app) -> None:
 
 @pytest.fixture
 def app(tmp_path, articles_dir):
-    """A testing app on SQLite with the test articles."""
-    app = make_app(tmp_path, articles_dir, f"sqlite:///{tmp_path / 'test.db'}")
-    yield app
+    """A testing app on SQLite with the test articles (no search index: see search_app)."""
+    return make_app(tmp_path, articles_dir, f"sqlite:///{tmp_path / 'test.db'}")
+
+
+@pytest.fixture
+def search_app(tmp_path, articles_dir, built_index):
+    """A testing app whose search index (a private copy) is built from the test articles."""
+    shutil.copytree(built_index, tmp_path / "index")
+    return make_app(tmp_path, articles_dir, f"sqlite:///{tmp_path / 'test.db'}")
+
+
+@pytest.fixture
+def search_client(search_app):
+    """A test client for the app with a search index."""
+    return search_app.test_client()
 
 
 @pytest.fixture(params=database_backends())

@@ -1,0 +1,139 @@
+"""JSON API v1: search and articles for widgets, apps and other channels."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, request
+
+from portal.extensions import csrf, limiter
+from portal.rendering import render_markdown
+from portal.search import MAX_QUERY_CHARS, MAX_RESULTS, get_search, get_store, hit_url
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+class BadRequest(Exception):
+    """A request parameter is invalid; the message is shown to the caller."""
+
+
+@bp.errorhandler(BadRequest)
+def bad_request(exc):
+    """Answer invalid parameters with a 400 and a readable reason."""
+    return jsonify(error=str(exc)), 400
+
+
+@bp.errorhandler(404)
+def not_found(_exc):
+    """JSON 404s for API clients."""
+    return jsonify(error="not found"), 404
+
+
+@bp.errorhandler(429)
+def too_many(_exc):
+    """JSON 429s for API clients."""
+    return jsonify(error="too many requests; slow down"), 429
+
+
+def _locale_param(default: str | None = None) -> str:
+    store = get_store()
+    locale = request.args.get("locale") or default or store.default_locale
+    if locale not in store.locales:
+        raise BadRequest(f"unknown locale {locale!r}; use one of: {', '.join(store.locales)}")
+    return locale
+
+
+def _int_param(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number") from None
+    if not low <= value <= high:
+        raise BadRequest(f"{name} must be between {low} and {high}")
+    return value
+
+
+@bp.get("/search")
+@limiter.limit("120/minute")
+def search():
+    """Search public articles: ``q``, ``locale``, ``category``, ``limit`` (≤100), ``offset``."""
+    query = request.args.get("q", "")
+    if len(query) > MAX_QUERY_CHARS:
+        raise BadRequest(f"q must be at most {MAX_QUERY_CHARS} characters")
+    locale = _locale_param()
+    limit = _int_param("limit", 10, 1, MAX_RESULTS)
+    offset = _int_param("offset", 0, 0, 10_000)
+    category = request.args.get("category") or None
+    if category and not get_store().category(category):
+        raise BadRequest(f"unknown category {category!r}")
+    suggest = request.args.get("suggest") == "1"
+    results = get_search().search(
+        query,
+        locale=locale,
+        side="form" if request.args.get("side") == "form" else "api",
+        k=limit,
+        offset=offset,
+        category=category,
+        record=not suggest,
+    )
+    return jsonify(
+        query=results.query,
+        locale=locale,
+        mode=results.mode,
+        degraded=results.degraded,
+        total=results.total,
+        results=[
+            {
+                "id": hit.id,
+                "locale": hit.locale,
+                "title": hit.title,
+                "url": hit_url(hit),
+                "snippet": hit.snippet,
+                "category": hit.category,
+                "score": round(float(hit.score), 6),
+                "cross_lingual": hit.cross_lingual,
+            }
+            for hit in results.hits
+        ],
+    )
+
+
+@bp.get("/articles/<article_id>")
+@limiter.limit("300/minute")
+def article(article_id: str):
+    """One public article as JSON, in ``locale`` or the best available locale."""
+    store = get_store()
+    locale = _locale_param()
+    public = {loc: a for loc, a in store.translations(article_id).items() if a.is_public}
+    found = store.best_locale(article_id, locale, public)
+    if found is None:
+        abort(404)
+    rendered = render_markdown(
+        found.body, resolve_article=lambda target: _article_url(target, locale)
+    )
+    return jsonify(
+        id=found.id,
+        locale=found.locale,
+        requested_locale=locale,
+        fallback=found.locale != locale,
+        title=found.title,
+        category=found.category,
+        tags=list(found.tags),
+        updated=found.updated.isoformat() if found.updated else None,
+        html=rendered.html,
+        url=_article_url(found.id, found.locale),
+        translations=sorted(public),
+    )
+
+
+def _article_url(article_id: str, locale: str) -> str | None:
+    from flask import url_for
+
+    store = get_store()
+    public = {loc: a for loc, a in store.translations(article_id).items() if a.is_public}
+    target = store.best_locale(article_id, locale, public)
+    if target is None:
+        return None
+    return url_for("help.article", locale=target.locale, article_id=target.id)
