@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed translations
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d portal/translations 2>/dev/null || $(BIN)/pybabel compile -d portal/translations
+	$(BIN)/pybabel compile --statistics -d portal/translations
 
 instance/secret_key:
 	mkdir -p instance

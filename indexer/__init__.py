@@ -1,0 +1,20 @@
+"""The help center's search engine: per-locale keyword (Whoosh) and dense (FAISS) legs,
+fused per locale. No Flask here: the web app, the CLI, tests and benchmarks all use it."""
+
+from indexer.documents import BuildReport, Document, Hit, IndexUnavailable, SearchResults
+from indexer.embeddings import Embedder, make_embedder
+from indexer.engine import SearchEngine
+from indexer.hybrid import DEFAULT_FUSION, FusionConfig
+
+__all__ = [
+    "DEFAULT_FUSION",
+    "BuildReport",
+    "Document",
+    "Embedder",
+    "FusionConfig",
+    "Hit",
+    "IndexUnavailable",
+    "SearchEngine",
+    "SearchResults",
+    "make_embedder",
+]

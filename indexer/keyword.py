@@ -1,0 +1,168 @@
+"""The keyword leg: one Whoosh index per locale, BM25F over title, heading, body and tags.
+
+Queries are built term by term from the locale's analyzer, never through Whoosh's query
+parser, so user text such as ``AND OR * ~ ( "`` is just words. A query word missing from
+the index vocabulary is expanded to the indexed words one edit away (typo tolerance).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from whoosh import index, scoring
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.query import And, Or, Term
+
+from indexer.analyzers import analyzer_for, normalize_text
+from indexer.chunking import Chunk
+from indexer.documents import Document
+
+FIELD_BOOSTS = {"title": 3.0, "heading": 2.0, "body": 1.0, "tags": 2.0}
+MAX_QUERY_TERMS = 32
+FUZZY_MIN_LENGTH = 4
+
+
+def schema_for(locale: str) -> Schema:
+    """Chunk documents: filters as IDs, searchable text through the locale's analyzer."""
+    analyzer = analyzer_for(locale)
+    return Schema(
+        key=ID(stored=True, unique=True),
+        doc_key=ID(),
+        category=ID(),
+        visibility=ID(),
+        tags=KEYWORD(lowercase=True, commas=True, scorable=True),
+        title=TEXT(analyzer=analyzer),
+        heading=TEXT(analyzer=analyzer),
+        body=TEXT(analyzer=analyzer),
+        ordinal=STORED(),
+    )
+
+
+def chunk_fields(doc: Document, chunk: Chunk) -> dict:
+    """The Whoosh document of one chunk."""
+    return {
+        "key": chunk.key,
+        "doc_key": doc.key,
+        "category": doc.category or "",
+        "visibility": doc.visibility,
+        "tags": ",".join(doc.tags),
+        "title": normalize_text(doc.title),
+        "heading": normalize_text(chunk.heading),
+        "body": normalize_text(chunk.text),
+        "ordinal": chunk.ordinal,
+    }
+
+
+class KeywordIndex:
+    """The Whoosh index of one locale inside one index generation."""
+
+    def __init__(self, directory: Path, locale: str):
+        self.directory = Path(directory)
+        self.locale = locale
+        self._index = None
+        self._searcher = None
+
+    # -- writing -----------------------------------------------------------------
+
+    def create(self) -> None:
+        """An empty index (the directory is new)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        index.create_in(str(self.directory), schema_for(self.locale))
+
+    def write(self, add: list[tuple[Document, list[Chunk]]], remove: list[str]) -> None:
+        """Delete the articles ``remove`` (doc keys) and add ``add``, in one commit."""
+        if not self.directory.exists():
+            self.create()
+        ix = index.open_dir(str(self.directory))
+        writer = ix.writer(limitmb=128)
+        try:
+            for doc_key in remove:
+                writer.delete_by_term("doc_key", doc_key)
+            for doc, chunks in add:
+                for chunk in chunks:
+                    writer.add_document(**chunk_fields(doc, chunk))
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        finally:
+            ix.close()
+
+    # -- reading -----------------------------------------------------------------
+
+    def open(self) -> None:
+        """Open for searching; raises on a missing or corrupt index."""
+        self._index = index.open_dir(str(self.directory))
+        self._searcher = self._index.searcher(weighting=scoring.BM25F())
+
+    def close(self) -> None:
+        """Release file handles."""
+        if self._searcher is not None:
+            self._searcher.close()
+        if self._index is not None:
+            self._index.close()
+        self._searcher = self._index = None
+
+    def query_terms(self, text: str) -> list[str]:
+        """The analysed words of a query, deduplicated, in order."""
+        seen: dict[str, None] = {}
+        for token in analyzer_for(self.locale)(normalize_text(text)):
+            seen.setdefault(token.text, None)
+        return list(seen)[:MAX_QUERY_TERMS]
+
+    def expand_typos(self, terms: list[str]) -> dict[str, list[str]]:
+        """For words the index does not know, the indexed words one edit away."""
+        reader = self._searcher.reader()
+        expansions = {}
+        for term in terms:
+            if len(term) < FUZZY_MIN_LENGTH:
+                continue
+            if any(reader.doc_frequency(f, term) for f in ("body", "title", "heading")):
+                continue
+            near: set[str] = set()
+            for field in ("title", "body"):
+                near.update(reader.terms_within(field, term, 1, prefix=1))
+            if near:
+                expansions[term] = sorted(near)[:4]
+        return expansions
+
+    def search(
+        self,
+        text: str,
+        *,
+        limit: int,
+        include_internal: bool = False,
+        category: str | None = None,
+        tags: tuple[str, ...] | None = None,
+    ) -> tuple[dict[str, float], set[str]]:
+        """BM25F scores of the best chunks (chunk key -> score) and the matched terms."""
+        if self._searcher is None:
+            self.open()
+        terms = self.query_terms(text)
+        if not terms:
+            return {}, set()
+        expansions = self.expand_typos(terms)
+        clauses, matched = [], set(terms)
+        for term in terms:
+            variants = [(term, 1.0)] + [(v, 0.8) for v in expansions.get(term, [])]
+            for variant, weight in variants:
+                matched.add(variant)
+                for field, boost in FIELD_BOOSTS.items():
+                    if field != "tags":
+                        clauses.append(Term(field, variant, boost=boost * weight))
+            clauses.append(Term("tags", term.lower(), boost=FIELD_BOOSTS["tags"]))
+        filters = []
+        if not include_internal:
+            filters.append(Term("visibility", "public"))
+        if category:
+            filters.append(Term("category", category))
+        if tags:
+            filters.append(Or([Term("tags", t.lower()) for t in tags]))
+        filter_query = And(filters) if len(filters) > 1 else (filters[0] if filters else None)
+        results = self._searcher.search(Or(clauses), limit=limit, filter=filter_query)
+        return {hit["key"]: float(hit.score) for hit in results}, matched
+
+    def refresh(self) -> None:
+        """Pick up commits made by this process since opening."""
+        if self._searcher is not None:
+            self._searcher = self._searcher.refresh()

@@ -1,0 +1,98 @@
+"""The dense leg: one FAISS inner-product index per locale over unit chunk vectors.
+
+The matrix (``<locale>.npy``) and its row keys (``<locale>.keys.json``) are the stored
+truth; the FAISS index is built from them when a generation is opened: exact search
+(``IndexFlatIP``) up to :data:`APPROXIMATE_FROM` rows, HNSW above.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+APPROXIMATE_FROM = 200_000
+
+
+class VectorIndex:
+    """Chunk vectors of one locale."""
+
+    def __init__(self, keys: list[str], matrix: np.ndarray):
+        if matrix.ndim != 2 or len(keys) != matrix.shape[0]:
+            raise ValueError("vector rows and keys disagree")
+        self.keys = keys
+        self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        self.row_of = {key: row for row, key in enumerate(keys)}
+        self._faiss = None
+
+    @property
+    def dimension(self) -> int:
+        """Vector size."""
+        return int(self.matrix.shape[1])
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @property
+    def faiss_index(self):
+        """The FAISS index over the matrix, built on first search."""
+        if self._faiss is None:
+            if len(self.keys) >= APPROXIMATE_FROM:
+                index = faiss.IndexHNSWFlat(self.dimension, 32, faiss.METRIC_INNER_PRODUCT)
+                index.hnsw.efSearch = 128
+            else:
+                index = faiss.IndexFlatIP(self.dimension)
+            if len(self.keys):
+                index.add(self.matrix)
+            self._faiss = index
+        return self._faiss
+
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The ``k`` nearest chunk keys with their cosine similarity."""
+        if not self.keys:
+            return []
+        k = min(k, len(self.keys))
+        scores, rows = self.faiss_index.search(vector.reshape(1, -1).astype(np.float32), k)
+        return [(self.keys[r], float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
+
+    def vector(self, key: str) -> np.ndarray | None:
+        """The stored vector of one chunk."""
+        row = self.row_of.get(key)
+        return None if row is None else self.matrix[row]
+
+    def updated(self, remove_prefixes: set[str], keys: list[str], matrix: np.ndarray):
+        """A new index without the chunks of ``remove_prefixes`` (doc keys) plus new rows."""
+        keep = [
+            i for i, key in enumerate(self.keys) if key.rsplit("|", 1)[0] not in remove_prefixes
+        ]
+        kept_keys = [self.keys[i] for i in keep]
+        parts = [self.matrix[keep]] if keep else []
+        if len(keys):
+            parts.append(matrix)
+        dimension = self.dimension if self.matrix.size else matrix.shape[1]
+        merged = np.vstack(parts) if parts else np.zeros((0, dimension), dtype=np.float32)
+        return VectorIndex(kept_keys + list(keys), merged)
+
+    # -- files -------------------------------------------------------------------
+
+    def save(self, directory: Path, locale: str) -> None:
+        """Write the matrix and keys (the generation directory is not yet visible)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        np.save(directory / f"{locale}.npy", self.matrix)
+        (directory / f"{locale}.keys.json").write_text(json.dumps(self.keys), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path, locale: str) -> VectorIndex:
+        """Read one locale's vectors; raises ValueError/OSError when the files are broken."""
+        matrix = np.load(directory / f"{locale}.npy", allow_pickle=False)
+        keys = json.loads((directory / f"{locale}.keys.json").read_text(encoding="utf-8"))
+        if not np.isfinite(matrix).all():
+            raise ValueError(f"non-finite values in {locale} vectors")
+        return cls(keys, matrix)
+
+    @classmethod
+    def empty(cls, dimension: int) -> VectorIndex:
+        """No rows yet."""
+        return cls([], np.zeros((0, dimension), dtype=np.float32))

@@ -1,0 +1,71 @@
+"""Per-locale analysis: what makes a customer's words meet an article's words."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.analyzers import tokenize
+from indexer.chunking import Document, chunk_document, markdown_to_text
+from portal.rendering import render_markdown
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "shared"),
+    [
+        ("비밀번호 재설정", "비밀번호를 재설정하려면 설정 메뉴를 여세요", {"비밀번호", "설정"}),
+        ("비밀번호재설정", "비밀번호를 재설정하려면", {"비밀번호", "설정"}),
+        ("비밀 번호 재설정", "비밀번호를 재설정하려면", {"비밀", "번호", "설정"}),
+        ("환불 받기", "환불을 받으려면 주문 내역으로 가세요", {"환불", "받"}),
+        ("새벽배송 취소", "새벽 배송은 오후 11시까지 취소할 수 있습니다", {"새벽", "배송", "취소"}),
+    ],
+)
+def test_korean_particles_endings_and_spacing_do_not_block_a_match(query, text, shared):
+    query_terms, text_terms = set(tokenize(query, "ko")), set(tokenize(text, "ko"))
+    assert shared <= query_terms & text_terms
+
+
+def test_korean_particles_and_endings_are_not_terms():
+    terms = tokenize("비밀번호를 재설정하려면 설정에서 변경하세요", "ko")
+    for particle_or_ending in ("를", "에서", "려면", "세요"):
+        assert particle_or_ending not in terms
+
+
+def test_english_words_are_stemmed():
+    assert tokenize("refunds", "en") == tokenize("refund", "en")
+    assert tokenize("Passwords", "en") == tokenize("password", "en")
+
+
+def test_japanese_and_chinese_get_character_bigrams():
+    assert "リセ" in tokenize("パスワードをリセット", "ja")
+    assert "密码" in tokenize("重置密码", "zh")
+
+
+def test_french_is_stemmed_with_its_own_rules():
+    assert tokenize("remboursements", "fr") == tokenize("remboursement", "fr")
+
+
+def test_chunks_follow_second_and_third_level_headings_but_not_code():
+    body = "Intro.\n\n## First step\n\nDo this.\n\n```\n## not a heading\n```\n\n### Detail\n\nMore."
+    chunks = chunk_document(Document("a", "en", "Title", body))
+    assert [c.heading for c in chunks] == ["", "First step", "Detail"]
+    assert "not a heading" in chunks[1].text
+
+
+def test_chunk_anchors_are_the_ids_the_article_page_gives_headings():
+    body = "## 비밀번호 재설정 방법\n\ntext\n\n## Billing & refunds (EU)\n\ntext"
+    anchors = [c.anchor for c in chunk_document(Document("a", "ko", "T", body))]
+    page_ids = [entry.anchor for entry in render_markdown(body).toc]
+    assert anchors == page_ids
+
+
+def test_markdown_syntax_is_not_indexed_as_words():
+    text = markdown_to_text("1. Open **Settings** and [the page](https://x.example/a).\n\n|a|b|")
+    assert "Settings" in text and "the page" in text
+    assert "**" not in text and "https" not in text
+
+
+def test_an_endless_section_is_split_into_bounded_chunks():
+    body = "## Long\n\n" + ("A sentence about refunds. " * 400)
+    chunks = chunk_document(Document("a", "en", "T", body))
+    assert len(chunks) > 1
+    assert all(len(c.text) <= 1500 for c in chunks)

