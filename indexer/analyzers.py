@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 from whoosh.analysis import (
     Composable,
@@ -183,7 +183,12 @@ def tokenize(text: str, locale: str) -> list[str]:
     return [t.text for t in analyzer_for(locale)(normalize_text(text))]
 
 
-def term_spans(text: str, locale: str) -> list[tuple[str, int, int]]:
-    """(term, start, end) for each term of ``text``; offsets index into ``text`` itself."""
+@lru_cache(maxsize=4096)
+def term_spans(text: str, locale: str) -> tuple[tuple[str, int, int], ...]:
+    """(term, start, end) for each term of ``text``; offsets index into ``text`` itself.
+
+    Cached: snippets of popular chunks are cut again and again, and Korean analysis of a
+    whole section costs milliseconds.
+    """
     analyzer = analyzer_for(locale)
-    return [(t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True)]
+    return tuple((t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True))

@@ -44,6 +44,8 @@ CROSS_LINGUAL_MAX = 5
 # Same-language text scores higher than a translation of the same meaning (e5: by about
 # 0.05), so a foreign article goes ahead of native ones they do not beat by this much.
 CROSS_LINGUAL_BIAS = 0.04
+# A native result scoring under this share of the best native one no longer outranks them.
+CROSS_LINGUAL_NATIVE_SHARE = 0.5
 QUERY_CACHE_SIZE = 256
 
 
@@ -474,19 +476,24 @@ class SearchEngine:
                 if known is None or cosine > known["cosine"]:
                     offered[record.doc_id] = {"record": record, "score": cosine, "cosine": cosine}
         foreign = sorted(offered.values(), key=lambda e: e["cosine"], reverse=True)
-        merged = list(ranked)
-        for entry in foreign[:CROSS_LINGUAL_MAX]:
+        foreign = foreign[:CROSS_LINGUAL_MAX]
+        if not foreign:
+            return ranked
+        for entry in foreign:
             entry["cross_lingual"] = True
-            position = next(
-                (
-                    i
-                    for i, e in enumerate(merged)
-                    if e["cosine"] < entry["cosine"] + CROSS_LINGUAL_BIAS
-                ),
-                len(merged),
+        # Native results stay ahead while they are good answers: strong against the best
+        # native one, and matched by a query word or closer in meaning than the foreign one.
+        top = ranked[0]["score"] if ranked else 0.0
+        bar = foreign[0]["cosine"] + CROSS_LINGUAL_BIAS
+        position = 0
+        for entry in ranked:
+            good = entry["score"] >= CROSS_LINGUAL_NATIVE_SHARE * top and (
+                entry["keyword"] or entry["cosine"] >= bar
             )
-            merged.insert(position, entry)
-        return merged
+            if not good:
+                break
+            position += 1
+        return ranked[:position] + foreign + ranked[position:]
 
     def _hit(self, generation, entry, query, matched, locale) -> Hit:
         record: ChunkRecord = entry["record"]
