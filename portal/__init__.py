@@ -67,9 +67,17 @@ def configure_services(app: Flask) -> None:
 def configure_blueprints(app: Flask) -> None:
     """Register every blueprint and the CLI commands."""
     from portal import cli
+    from portal.agent.views import bp as agent_bp
     from portal.api.views import bp as api_bp
+    from portal.auth_views import bp as auth_bp
     from portal.help.views import bp as help_bp
+    from portal.tickets.views import bp as tickets_bp
+    from portal.write.views import bp as write_bp
 
     app.register_blueprint(help_bp)
+    app.register_blueprint(tickets_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(agent_bp)
+    app.register_blueprint(write_bp)
     cli.init_app(app)

@@ -8,6 +8,8 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from bench.cli import bench_command, eval_command
+
 
 def _create_app(*_args):
     from portal import create_app
@@ -18,6 +20,11 @@ def _create_app(*_args):
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
 def cli():
     """Help center management commands."""
+
+
+# Measurements need no Flask app, so they sit on the group itself, not on app.cli.
+cli.add_command(eval_command)
+cli.add_command(bench_command)
 
 
 @click.group("articles")
@@ -38,6 +45,22 @@ def articles_check():
         click.echo(f"{len(store.problems)} file(s) skipped; fix them and run again.", err=True)
         sys.exit(1)
     click.echo("All article files are valid.")
+
+
+@articles_group.command("sync")
+@with_appcontext
+def articles_sync():
+    """Pick up article files added, changed or deleted on disk and reindex only those."""
+    from portal.search import get_search
+
+    service = get_search()
+    report = service.build(only_if_stale=True)
+    for problem in service.store.problems:
+        click.echo(f"SKIPPED {problem}", err=True)
+    click.echo(
+        f"Synced: {report.added} added, {report.updated} updated, {report.removed} removed, "
+        f"{report.unchanged} unchanged."
+    )
 
 
 @click.group("index")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import abort, current_app, g, request
+from werkzeug.routing import BaseConverter
 
 LOCALE_COOKIE = "locale"
 LOCALE_NAMES = {
@@ -14,6 +15,12 @@ LOCALE_NAMES = {
     "es": "Español",
     "zh": "中文",
 }
+
+
+class LocaleConverter(BaseConverter):
+    """``<locale:locale>`` in routes: a language tag, so ``/login`` is never a locale."""
+
+    regex = r"[a-z]{2}(?:-[A-Za-z]{2,4})?"
 
 
 def supported_locales() -> tuple[str, ...]:
@@ -43,6 +50,23 @@ def current_locale() -> str:
     return negotiate_locale()
 
 
+def pull_locale_from_url(_endpoint, values) -> None:
+    """``url_value_preprocessor`` for ``/<locale>/`` blueprints: unknown locales are 404s."""
+    if values and "locale" in values:
+        locale = values.pop("locale")
+        if not is_supported(locale):
+            abort(404)
+        g.locale = locale
+
+
+def keep_locale_in_urls(endpoint, values) -> None:
+    """``url_defaults`` for ``/<locale>/`` blueprints: links keep the page's locale."""
+    if "locale" in values or not g.get("locale"):
+        return
+    if current_app.url_map.is_endpoint_expecting(endpoint, "locale"):
+        values["locale"] = g.locale
+
+
 def locale_name(locale: str) -> str:
     """The name of a locale in its own language."""
     return LOCALE_NAMES.get(locale, locale)
@@ -52,6 +76,7 @@ def init_app(app) -> None:
     """Attach Flask-Babel with our selector and expose helpers to templates."""
     from portal.extensions import babel
 
+    app.url_map.converters["locale"] = LocaleConverter
     babel.init_app(
         app,
         locale_selector=current_locale,

@@ -45,7 +45,9 @@ def test_french_is_stemmed_with_its_own_rules():
 
 
 def test_chunks_follow_second_and_third_level_headings_but_not_code():
-    body = "Intro.\n\n## First step\n\nDo this.\n\n```\n## not a heading\n```\n\n### Detail\n\nMore."
+    body = (
+        "Intro.\n\n## First step\n\nDo this.\n\n```\n## not a heading\n```\n\n### Detail\n\nMore."
+    )
     chunks = chunk_document(Document("a", "en", "Title", body))
     assert [c.heading for c in chunks] == ["", "First step", "Detail"]
     assert "not a heading" in chunks[1].text

@@ -282,7 +282,11 @@ def test_writers_in_two_engines_never_interleave(engine, embedder):
         for i in range(4)
     ]
     with ThreadPoolExecutor(2) as pool:
-        list(pool.map(lambda pair: pair[0].upsert(pair[1]), zip([engine, other] * 2, docs)))
+        list(
+            pool.map(
+                lambda pair: pair[0].upsert(pair[1]), zip([engine, other] * 2, docs, strict=True)
+            )
+        )
     found = ids(engine.search("delivery note", locale="en", k=20))
     assert {f"note-{i}" for i in range(4)} <= set(found)
     assert len(os.listdir(engine.index_dir)) <= 6  # old generations are cleaned up

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
+from werkzeug.datastructures import MultiDict
 
 from portal.extensions import csrf, limiter
+from portal.help.service import article_url, public_translations
 from portal.rendering import render_markdown
 from portal.search import MAX_QUERY_CHARS, MAX_RESULTS, get_search, get_store, hit_url
+from portal.tickets.forms import TicketForm
+from portal.tickets.service import FilingError, file_ticket, private_url
+from portal.tickets.views import FILING_LIMIT, ticket_input
+
+# Bookkeeping fields of the web form that API callers may not set directly.
+PRIVATE_FIELDS = ("submission_key", "suggested", "opened", "website")
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -106,7 +114,7 @@ def article(article_id: str):
     """One public article as JSON, in ``locale`` or the best available locale."""
     store = get_store()
     locale = _locale_param()
-    public = {loc: a for loc, a in store.translations(article_id).items() if a.is_public}
+    public = public_translations(store, article_id)
     found = store.best_locale(article_id, locale, public)
     if found is None:
         abort(404)
@@ -129,11 +137,38 @@ def article(article_id: str):
 
 
 def _article_url(article_id: str, locale: str) -> str | None:
-    from flask import url_for
+    return article_url(get_store(), article_id, locale)
 
+
+@bp.post("/tickets")
+@limiter.limit(FILING_LIMIT)
+def create_ticket():
+    """File a ticket from another channel; same validation as the contact form.
+
+    An ``Idempotency-Key`` header makes retries safe: the same key files one ticket.
+    """
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return jsonify(errors={"body": "send a JSON object"}), 400
+    wrong_type = {k: "must be a string" for k, v in payload.items() if not isinstance(v, str)}
+    fields = {k: v for k, v in payload.items() if isinstance(v, str) and k not in PRIVATE_FIELDS}
+    idempotency_key = request.headers.get("Idempotency-Key", "")[:56]
+    if idempotency_key:
+        fields["submission_key"] = f"api:{idempotency_key}"
     store = get_store()
-    public = {loc: a for loc, a in store.translations(article_id).items() if a.is_public}
-    target = store.best_locale(article_id, locale, public)
-    if target is None:
-        return None
-    return url_for("help.article", locale=target.locale, article_id=target.id)
+    form = TicketForm(
+        formdata=MultiDict(fields),
+        meta={"csrf": False},
+        categories=[(c.key, c.key) for c in store.categories],
+        locales=store.locales,
+    )
+    valid = form.validate()
+    if wrong_type or not valid:
+        errors = {name: messages[0] for name, messages in form.errors.items()}
+        return jsonify(errors={**errors, **wrong_type}), 400
+    try:
+        filed = file_ticket(ticket_input(form, channel="api"))
+    except FilingError:
+        return jsonify(error="could not store the ticket; try again"), 503
+    body = {"reference": filed.ticket.reference, "url": private_url(filed.token)}
+    return jsonify(body), 201 if filed.created else 200

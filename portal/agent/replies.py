@@ -1,0 +1,134 @@
+"""Agent replies, internal notes and status changes.
+
+An agent writes Markdown; ``[Title](article:<id>)`` links an article (see
+:mod:`portal.agent.links`, re-exported here: :func:`link_for`, :func:`render_reply`). Every
+article a public reply links is recorded as an :class:`ArticleLink`. Internal notes never
+reach the customer: not on the private page, not in email.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+
+from portal.agent.links import LinkTarget, link_for, linked_article_ids, render_reply
+from portal.agent.outbox import queue_reply_email
+from portal.extensions import db
+from portal.models import TICKET_STATUSES, ArticleLink, Ticket, TicketMessage, User, utcnow
+
+__all__ = [
+    "MAX_BODY_CHARS",
+    "LinkTarget",
+    "ReplyError",
+    "add_reply",
+    "change_status",
+    "customer_messages",
+    "link_for",
+    "render_reply",
+    "reopen_for_customer",
+]
+
+MAX_BODY_CHARS = 20_000
+
+
+class ReplyError(ValueError):
+    """The reply cannot be saved; the message says why and nothing was saved."""
+
+
+def customer_messages(ticket: Ticket) -> list[TicketMessage]:
+    """The conversation as the customer may see it: internal notes left out."""
+    return [m for m in ticket.messages if not m.internal]
+
+
+def _check_links(body: str, ticket: Ticket, internal: bool) -> list[LinkTarget]:
+    targets = []
+    for article_id in linked_article_ids(body):
+        target = link_for(article_id, ticket.locale)
+        if target is None:
+            raise ReplyError(_("There is no published article “%(id)s”.", id=article_id))
+        if target.internal and not internal:
+            raise ReplyError(
+                _(
+                    "“%(title)s” is an internal article: link it in an internal note, "
+                    "not in a reply to the customer.",
+                    title=target.title,
+                )
+            )
+        targets.append(target)
+    return targets
+
+
+def _set_status(ticket: Ticket, status: str, now: datetime) -> None:
+    if status not in TICKET_STATUSES:
+        raise ReplyError(_("Unknown status “%(status)s”.", status=status))
+    ticket.status = status
+    ticket.solved_at = now if status == "solved" else None
+    ticket.updated_at = now
+
+
+def add_reply(
+    ticket: Ticket, agent: User, body: str, *, internal: bool = False, status: str | None = None
+) -> TicketMessage:
+    """Save an agent's reply (or internal note) in one transaction.
+
+    A public reply records its article links, sets ``first_response_at`` once, queues the
+    customer's email and applies ``status``; a note only joins the conversation.
+    Raises :class:`ReplyError` (nothing saved) for an empty body, an unknown or internal
+    article in a public reply, or an unknown status.
+    """
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not body:
+        raise ReplyError(_("Write a message first."))
+    if len(body) > MAX_BODY_CHARS:
+        raise ReplyError(_("The message is too long (at most %(n)d characters).", n=MAX_BODY_CHARS))
+    targets = _check_links(body, ticket, internal)
+    if status is not None and status not in TICKET_STATUSES:
+        raise ReplyError(_("Unknown status “%(status)s”.", status=status))
+    now = utcnow()
+    try:
+        message = TicketMessage(
+            ticket=ticket,
+            author_type="agent",
+            author_id=agent.id,
+            body=body,
+            internal=internal,
+            created_at=now,
+        )
+        db.session.add(message)
+        ticket.updated_at = now
+        if not internal:
+            db.session.flush()
+            for target in targets:
+                db.session.add(
+                    ArticleLink(
+                        ticket_id=ticket.id,
+                        message_id=message.id,
+                        article_id=target.article_id,
+                        locale=target.locale,
+                        agent_id=agent.id,
+                        created_at=now,
+                    )
+                )
+            if ticket.first_response_at is None:
+                ticket.first_response_at = now
+            if status:
+                _set_status(ticket, status, now)
+            queue_reply_email(ticket, message, agent)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return message
+
+
+def change_status(ticket: Ticket, status: str) -> None:
+    """Set the ticket's status (solved stamps ``solved_at``; reopening clears it) and save."""
+    _set_status(ticket, status, utcnow())
+    db.session.commit()
+
+
+def reopen_for_customer(ticket: Ticket) -> None:
+    """A customer's new message reopens a pending or solved ticket (the caller commits)."""
+    if ticket.status in ("pending", "solved"):
+        _set_status(ticket, "open", utcnow())

@@ -1,0 +1,231 @@
+"""Filing tickets and following them through the private link: the rules, without Flask views.
+
+The private link carries a token that only the customer holds; the database keeps its
+SHA-256. A form submission carries a ``submission_key``: filing the same key twice (refresh,
+double click) returns the first ticket, and the token is derived from that key with the
+app's secret so the second answer can show the same private link.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from portal.extensions import db
+from portal.models import Deflection, OutboxMessage, Ticket, TicketMessage, utcnow
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
+REFERENCE_LENGTH = 7
+MAX_ARTICLE_IDS = 20
+
+
+class FilingError(RuntimeError):
+    """The ticket could not be stored; nothing was saved and the caller keeps the input."""
+
+
+@dataclass(frozen=True)
+class TicketInput:
+    """A validated request from any channel."""
+
+    email: str
+    name: str
+    subject: str
+    description: str
+    locale: str
+    category: str | None = None
+    channel: str = "web"
+    submission_key: str | None = None
+    suggested: tuple[str, ...] = field(default_factory=tuple)
+    opened: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Filed:
+    """A stored ticket and the token of its private link."""
+
+    ticket: Ticket
+    token: str
+    created: bool
+
+
+def hash_token(token: str) -> str:
+    """What the database keeps of a private-link token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _token_for(submission_key: str | None) -> str:
+    if not submission_key:
+        return secrets.token_urlsafe(32)
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(secret, f"ticket:{submission_key}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _new_reference() -> str:
+    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return f"HM-{body}"
+
+
+def private_url(token: str, *, external: bool = True) -> str:
+    """The customer's private page for the ticket whose token is ``token``."""
+    return url_for("tickets.private", token=token, _external=external)
+
+
+def clean_ids(ids) -> tuple[str, ...]:
+    """Article ids from a form or JSON: known shape only, each once, bounded."""
+    seen: list[str] = []
+    for raw in ids or ():
+        value = str(raw).strip()
+        if value and len(value) <= 80 and value not in seen:
+            seen.append(value)
+    return tuple(seen[:MAX_ARTICLE_IDS])
+
+
+def find_by_submission(submission_key: str) -> Ticket | None:
+    """The ticket already filed with this form submission, if any."""
+    return db.session.execute(
+        sa.select(Ticket).where(Ticket.submission_key == submission_key)
+    ).scalar_one_or_none()
+
+
+def find_by_token(token: str) -> Ticket | None:
+    """The ticket whose private link carries ``token`` (None for a wrong or guessed one)."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.execute(
+        sa.select(Ticket).where(Ticket.token_hash == hash_token(token))
+    ).scalar_one_or_none()
+
+
+def file_ticket(data: TicketInput) -> Filed:
+    """Store the ticket, its first message and the confirmation email, all or nothing."""
+    if data.submission_key:
+        existing = find_by_submission(data.submission_key)
+        if existing is not None:
+            return Filed(existing, _token_for(data.submission_key), created=False)
+    token = _token_for(data.submission_key)
+    ticket = Ticket(
+        reference=_new_reference(),
+        token_hash=hash_token(token),
+        submission_key=data.submission_key,
+        email=data.email,
+        name=data.name,
+        subject=data.subject,
+        category=data.category or None,
+        locale=data.locale,
+        channel=data.channel,
+        status="open",
+        suggested_articles=list(data.suggested),
+        opened_articles=list(data.opened),
+    )
+    ticket.messages.append(TicketMessage(author_type="customer", body=data.description))
+    db.session.add(ticket)
+    try:
+        db.session.flush()
+        db.session.add(confirmation_email(ticket, token))
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        if data.submission_key and (existing := find_by_submission(data.submission_key)):
+            return Filed(existing, token, created=False)  # a concurrent double submit
+        raise FilingError("could not store the ticket") from None
+    except sa.exc.SQLAlchemyError as exc:
+        db.session.rollback()
+        raise FilingError("could not store the ticket") from exc
+    return Filed(ticket, token, created=True)
+
+
+def confirmation_email(ticket: Ticket, token: str) -> OutboxMessage:
+    """The localized 'we received your request' email with the private link."""
+    with force_locale(ticket.locale):
+        subject = _(
+            "[%(reference)s] We received your request: %(subject)s",
+            reference=ticket.reference,
+            subject=ticket.subject,
+        )
+        body = "\n".join(
+            [
+                _("Hello %(name)s,", name=ticket.name),
+                "",
+                _(
+                    "Thank you for contacting Haneul Market support. Your reference number "
+                    "is %(reference)s.",
+                    reference=ticket.reference,
+                ),
+                _("Follow your request and reply to us on this private page:"),
+                private_url(token),
+                _("Keep this link to yourself: anyone who has it can read the conversation."),
+                "",
+                _("Your message:"),
+                ticket.messages[0].body if ticket.messages else "",
+            ]
+        )
+    return OutboxMessage(
+        to_email=ticket.email,
+        subject=subject[:300],
+        body=body,
+        locale=ticket.locale,
+        kind="ticket_received",
+        ticket_id=ticket.id,
+    )
+
+
+def add_customer_reply(ticket: Ticket, body: str) -> TicketMessage:
+    """The customer answers on their private page; a pending or solved ticket reopens."""
+    message = TicketMessage(ticket=ticket, author_type="customer", body=body)
+    db.session.add(message)
+    if ticket.status in ("pending", "solved"):
+        ticket.status = "open"
+        ticket.solved_at = None
+    ticket.updated_at = utcnow()
+    try:
+        db.session.commit()
+    except sa.exc.SQLAlchemyError as exc:
+        db.session.rollback()
+        raise FilingError("could not store the reply") from exc
+    return message
+
+
+def public_messages(ticket: Ticket) -> list[TicketMessage]:
+    """The conversation as the customer sees it: internal notes never appear."""
+    return [m for m in ticket.messages if not m.internal]
+
+
+def record_deflection(article_id: str, locale: str, query: str) -> Deflection:
+    """The customer said a suggested article answered them: nothing is filed."""
+    deflection = Deflection(article_id=article_id, locale=locale, query=query[:500])
+    db.session.add(deflection)
+    db.session.commit()
+    return deflection
+
+
+def log_form_search(data: TicketInput, deflected_to: str | None) -> None:
+    """One search-log row per contact form: what was typed, how many articles were shown,
+    which one was opened (or answered the question). Typing itself is not logged."""
+    from portal.models import SearchLog
+
+    query = (data.subject or data.description).strip()[:500]
+    if not query:
+        return
+    opened = deflected_to or (data.opened[0] if data.opened else None)
+    try:
+        db.session.add(
+            SearchLog(
+                query=query,
+                locale=data.locale,
+                side="form",
+                result_count=len(data.suggested) or (1 if deflected_to else 0),
+                opened_article_id=opened,
+            )
+        )
+        db.session.commit()
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()

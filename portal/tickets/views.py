@@ -1,0 +1,171 @@
+"""The contact form, deflections, and the customer's private ticket page."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from portal.extensions import limiter
+from portal.i18n import keep_locale_in_urls, pull_locale_from_url
+from portal.search import get_store
+from portal.tickets import service
+from portal.tickets.forms import LIMITS, TicketForm
+from portal.tickets.messages import render_message
+
+bp = Blueprint("tickets", __name__)
+bp.url_value_preprocessor(pull_locale_from_url)
+bp.url_defaults(keep_locale_in_urls)
+
+FILING_LIMIT = "5/minute;30/hour"
+DEFLECTION_LIMIT = "30/minute"
+
+
+class ReplyForm(FlaskForm):
+    """The customer's answer on their private page."""
+
+    body = TextAreaField(
+        "",
+        validators=[
+            DataRequired(),
+            Length(max=LIMITS["description"]),
+        ],
+    )
+
+
+def contact_form() -> TicketForm:
+    """The contact form for the page's locale, with the store's categories."""
+    store = get_store()
+    form = TicketForm(
+        categories=[(c.key, c.name(g.locale)) for c in store.categories],
+        locales=store.locales,
+    )
+    if not form.locale.data:
+        form.locale.data = g.locale
+    return form
+
+
+def ticket_input(form: TicketForm, channel: str = "web") -> service.TicketInput:
+    """The validated form as the service's input."""
+    return service.TicketInput(
+        email=form.email.data.strip(),
+        name=form.name.data.strip(),
+        subject=form.subject.data.strip(),
+        description=form.description.data.strip(),
+        locale=form.locale.data,
+        category=form.category.data or None,
+        channel=channel,
+        submission_key=form.submission_key.data or None,
+        suggested=service.clean_ids(form.ids("suggested")),
+        opened=service.clean_ids(form.ids("opened")),
+    )
+
+
+@bp.route("/<locale:locale>/contact", methods=["GET", "POST"])
+@limiter.limit(FILING_LIMIT, methods=["POST"])
+def new():
+    """The contact form: suggestions while typing, then a ticket if still needed."""
+    form = contact_form()
+    if form.validate_on_submit():
+        data = ticket_input(form)
+        try:
+            filed = service.file_ticket(data)
+        except service.FilingError:
+            flash(
+                _(
+                    "We could not send your request just now. Nothing was lost: your text is "
+                    "still below. Please try again in a moment."
+                ),
+                "error",
+            )
+            return render_template("tickets/new.html", form=form), 503
+        if filed.created:
+            service.log_form_search(data, deflected_to=None)
+        return redirect(url_for("tickets.private", token=filed.token, filed=1))
+    status = 400 if request.method == "POST" else 200
+    return render_template("tickets/new.html", form=form), status
+
+
+@bp.post("/<locale:locale>/contact/answered")
+@limiter.limit(DEFLECTION_LIMIT)
+def answered():
+    """'This answered my question': count a deflection and file nothing."""
+    article_id = (request.form.get("article_id") or "").strip()
+    store = get_store()
+    article = store.get(article_id, request.form.get("article_locale") or g.locale)
+    if article is None or not article.is_public:
+        abort(400)
+    typed = service.TicketInput(
+        email="",
+        name="",
+        subject=(request.form.get("subject") or "").strip()[:200],
+        description=(request.form.get("description") or "").strip()[:500],
+        locale=g.locale,
+    )
+    service.record_deflection(article.id, article.locale, typed.subject or typed.description)
+    service.log_form_search(typed, deflected_to=article.id)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(ok=True, message=_("Glad we could help! Nothing was sent to support."))
+    return redirect(url_for("tickets.answered_thanks"))
+
+
+@bp.get("/<locale:locale>/contact/thanks")
+def answered_thanks():
+    """The polite end of a deflected contact."""
+    return render_template("tickets/thanks.html")
+
+
+@bp.route("/tickets/<token>", methods=["GET", "POST"])
+@limiter.limit("20/minute", methods=["POST"])
+def private(token: str):
+    """The customer's private page: the conversation (no internal notes) and a reply box."""
+    ticket = service.find_by_token(token)
+    if ticket is None:
+        abort(404)
+    g.locale = ticket.locale
+    form = ReplyForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            service.add_customer_reply(ticket, form.body.data.strip())
+        except service.FilingError:
+            flash(_("We could not save your reply. Your text is still below."), "error")
+            status = 503
+        else:
+            flash(_("Your reply was sent."), "success")
+            return redirect(url_for("tickets.private", token=token))
+    elif request.method == "POST":
+        status = 400
+    messages = [
+        (message, render_message(message, ticket.locale))
+        for message in service.public_messages(ticket)
+    ]
+    response = make_response(
+        render_template(
+            "tickets/private.html",
+            ticket=ticket,
+            messages=messages,
+            form=form,
+            just_filed=request.args.get("filed") == "1",
+            private_link=service.private_url(token),
+        ),
+        status,
+    )
+    # The token is in the URL: keep it out of Referer headers, caches and search engines.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response

@@ -1,0 +1,227 @@
+"""Saving, publishing, unpublishing and deleting articles from the browser.
+
+The file under ``articles/`` stays the truth: every change is an atomic file write plus a
+:class:`~portal.models.Revision` row, done under :func:`~portal.write.files.article_lock`
+after a version check, then the search index is updated for that one article.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from flask_babel import gettext as _
+
+from portal.extensions import db
+from portal.models import User
+from portal.store import Article, ArticleError, ArticleStore, atomic_write, parse_article
+from portal.write import files, revisions
+from portal.write.drafts import Draft, EditError, today, validate
+
+__all__ = ["Conflict", "Draft", "EditError", "Editor", "Loaded", "Saved"]
+
+log = logging.getLogger(__name__)
+
+
+class Conflict(Exception):
+    """The file changed on disk since the writer loaded it; nothing was written."""
+
+    def __init__(self, message: str, current_text: str | None, current_version: str):
+        super().__init__(message)
+        self.current_text = current_text
+        self.current_version = current_version
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """An article as read from disk for editing, with the version its form carries."""
+
+    article: Article
+    text: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Saved:
+    """The outcome of a save: the article as written and any search-index warning."""
+
+    article: Article
+    version: str
+    revision_id: int
+    note: str
+    index_warning: str | None = None
+
+
+class Editor:
+    """The writer's operations on one article store, its lock folder and its search service."""
+
+    def __init__(self, store: ArticleStore, lock_dir: Path, search=None):
+        self.store = store
+        self.lock_dir = Path(lock_dir)
+        self.search = search
+
+    # -- reading -----------------------------------------------------------------
+
+    def load(self, article_id: str, locale: str) -> Loaded | None:
+        """The article as it is on disk now (not as cached), with its version token."""
+        self.store.reload_if_changed(min_interval=0)
+        article = self.store.get(article_id, locale)
+        text = files.read_text(article.path) if article else None
+        if article is None or text is None:
+            return None
+        try:
+            fresh = parse_article(text, article.path, self.store.locales)
+        except ArticleError:
+            fresh = article
+        return Loaded(article=fresh, text=text, version=files.file_version(article.path))
+
+    def save(
+        self,
+        draft: Draft,
+        *,
+        author: User | None,
+        base_version: str,
+        editing: tuple[str, str] | None = None,
+        minor: bool = False,
+        note: str | None = None,
+    ) -> Saved:
+        """Write ``draft`` (new when ``editing`` is None); refuse if the file changed."""
+        if not (minor and draft.updated):
+            draft = replace(draft, updated=today())
+        with files.article_lock(self.lock_dir):
+            self.store.load()
+            original = self.store.get(*editing) if editing else None
+            if editing and original is None and base_version:
+                raise Conflict(
+                    _(
+                        "This article was deleted, or its file became invalid, since you opened "
+                        "it. Your text is below, not saved; save again to recreate it."
+                    ),
+                    None,
+                    "",
+                )
+            if editing and original is not None:
+                if (draft.article_id, draft.locale) != editing:
+                    raise EditError(_("The id and locale of an article cannot change."), "id")
+                current = files.file_version(original.path)
+                if current != base_version:
+                    raise Conflict(
+                        _(
+                            "Someone changed this article since you opened it. Your text is "
+                            "below, not saved. Compare it with their version, then save again "
+                            "to replace theirs with yours."
+                        ),
+                        files.read_text(original.path),
+                        current,
+                    )
+            article, text, path = validate(self.store, draft, original)
+            note = note or _default_note(original, article)
+            saved = self._write(article, text, path, original, author, note)
+            # Still under the lock, so two saves cannot reach the index out of order.
+            warning = self._reindex(original, saved.article)
+        return replace(saved, index_warning=warning)
+
+    def _write(self, article, text, path, original, author, note) -> Saved:
+        old_text = files.read_text(original.path) if original else None
+        if original is not None and old_text is not None:
+            self._keep_disk_version(original, old_text)
+        revision = revisions.record(article.id, article.locale, text, author, note)
+        try:
+            db.session.flush()
+            files.replace_file(path, text, original.path if original else None)
+        except BaseException:
+            db.session.rollback()
+            raise
+        try:
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            self._undo(path, original, old_text)
+            raise
+        self.store.load()
+        return Saved(
+            article=self.store.get(article.id, article.locale) or article,
+            version=files.file_version(path),
+            revision_id=revision.id,
+            note=note,
+        )
+
+    def _keep_disk_version(self, original: Article, old_text: str) -> None:
+        """Record the file as found on disk when no revision has it (edits made in git)."""
+        last = revisions.latest(original.id, original.locale)
+        if last is None or last.content != old_text:
+            revisions.record(original.id, original.locale, old_text, None, "on-disk")
+
+    @staticmethod
+    def _undo(path: Path, original: Article | None, old_text: str | None) -> None:
+        """Put the old file back when the revision could not be stored."""
+        if original is not None and old_text is not None:
+            atomic_write(original.path, old_text)
+            if original.path != path:
+                files.remove_file(path)
+        else:
+            files.remove_file(path)
+
+    def delete(
+        self, article_id: str, locale: str, *, author: User | None, base_version: str
+    ) -> tuple[Article, str | None]:
+        """Delete the file (its text stays in the history); refuse if it changed."""
+        with files.article_lock(self.lock_dir):
+            self.store.load()
+            original = self.store.get(article_id, locale)
+            if original is None:
+                raise Conflict(_("This article no longer exists."), None, "")
+            current = files.file_version(original.path)
+            if current != base_version:
+                raise Conflict(
+                    _("Someone changed this article since you opened it; nothing was deleted."),
+                    files.read_text(original.path),
+                    current,
+                )
+            old_text = files.read_text(original.path) or ""
+            self._keep_disk_version(original, old_text)
+            revisions.record(article_id, locale, old_text, author, "deleted")
+            try:
+                db.session.flush()
+            except BaseException:
+                db.session.rollback()
+                raise
+            files.remove_file(original.path)
+            try:
+                db.session.commit()
+            except BaseException:
+                db.session.rollback()
+                atomic_write(original.path, old_text)
+                raise
+            self.store.load()
+            warning = self._reindex(original, None)
+        return original, warning
+
+    # -- search ------------------------------------------------------------------
+
+    def _reindex(self, before: Article | None, after: Article | None) -> str | None:
+        """Update the index for this one article; a failure is reported, not raised."""
+        if self.search is None:
+            return None
+        try:
+            if after is not None and after.status == "published":
+                self.search.index_article(after)
+            elif before is not None and before.status == "published":
+                self.search.remove_article(before.id, before.locale)
+        except Exception as exc:  # noqa: BLE001 - the file is saved; sync repairs the index
+            log.exception("could not update the search index for %s", (after or before).id)
+            return _(
+                "Saved, but the search index could not be updated (%(error)s). "
+                "Run “portal articles sync”.",
+                error=type(exc).__name__,
+            )
+        return None
+
+
+def _default_note(original: Article | None, article: Article) -> str:
+    if original is None:
+        return "published" if article.status == "published" else "created"
+    if article.status != original.status:
+        return "published" if article.status == "published" else "unpublished"
+    return "saved"

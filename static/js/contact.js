@@ -1,0 +1,97 @@
+// Contact form: suggest articles while the customer types; "This answered my question"
+// records a deflection and ends the flow. Opened suggestions open in a new tab, so the
+// typed text stays where it is.
+(function () {
+  "use strict";
+  const form = document.getElementById("contact-form");
+  if (!form) return;
+  const subject = form.querySelector("[name=subject]");
+  const description = form.querySelector("[name=description]");
+  const list = document.getElementById("form-suggestions");
+  const empty = document.getElementById("suggestions-empty");
+  const template = document.getElementById("suggestion-template");
+  const thanks = document.getElementById("answered-message");
+  const suggested = form.querySelector("[name=suggested]");
+  const opened = form.querySelector("[name=opened]");
+  const csrf = form.querySelector("[name=csrf_token]");
+  let timer = null;
+  let controller = null;
+  let lastQuery = "";
+
+  function remember(field, id) {
+    const ids = field.value ? field.value.split(",") : [];
+    if (!ids.includes(id)) { ids.push(id); field.value = ids.slice(-20).join(","); }
+  }
+
+  function typedText() {
+    return (subject.value + " " + description.value.slice(0, 300)).trim();
+  }
+
+  function show(results) {
+    list.replaceChildren();
+    empty.hidden = results.length > 0;
+    results.forEach(function (hit) {
+      const item = template.content.firstElementChild.cloneNode(true);
+      const link = item.querySelector(".suggestion-title");
+      link.href = hit.url;
+      link.textContent = hit.title;
+      link.addEventListener("click", function () { remember(opened, hit.id); });
+      if (hit.locale !== form.dataset.locale) {
+        const badge = item.querySelector(".suggestion-locale");
+        badge.textContent = hit.locale.toUpperCase();
+        badge.hidden = false;
+      }
+      // The snippet is HTML escaped by the server, with <mark> around matched words.
+      item.querySelector(".snippet").innerHTML = hit.snippet;
+      item.querySelector(".answered").addEventListener("click", function () { answered(hit); });
+      list.append(item);
+      remember(suggested, hit.id);
+    });
+  }
+
+  function suggest() {
+    const query = typedText();
+    if (query.length < 3 || query === lastQuery) return;
+    lastQuery = query;
+    if (controller) controller.abort();
+    controller = new AbortController();
+    const url = new URL(form.dataset.suggestUrl, window.location.origin);
+    url.search = new URLSearchParams({
+      q: query, locale: form.dataset.locale, limit: "5", side: "form", suggest: "1",
+    });
+    fetch(url, { signal: controller.signal, headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) { if (body) show(body.results || []); })
+      .catch(function () { /* aborted or offline: the form still works */ });
+  }
+
+  function answered(hit) {
+    const data = new FormData();
+    data.append("csrf_token", csrf ? csrf.value : "");
+    data.append("article_id", hit.id);
+    data.append("article_locale", hit.locale);
+    data.append("subject", subject.value);
+    data.append("description", description.value.slice(0, 500));
+    fetch(form.dataset.answeredUrl, {
+      method: "POST", body: data, headers: { Accept: "application/json" },
+    }).then(function (response) {
+      if (!response.ok) return;
+      form.hidden = true;
+      list.hidden = true;
+      empty.hidden = true;
+      thanks.hidden = false;
+      thanks.focus();
+    });
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(suggest, 350);
+  }
+  subject.addEventListener("input", schedule);
+  description.addEventListener("input", schedule);
+  form.addEventListener("submit", function () {
+    form.querySelector("button[type=submit]").disabled = true;  // one click, one ticket
+  });
+  if (typedText().length >= 3) suggest();  // a form shown again after an error
+})();

@@ -1,0 +1,217 @@
+"""Customer pages: locale negotiation, articles, fallbacks, visibility, search, sitemap."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from portal.search import get_search
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_root_sends_visitors_to_their_browser_language(client):
+    assert client.get("/", headers={"Accept-Language": "ko-KR,ko;q=0.9"}).location == "/ko/"
+    assert client.get("/", headers={"Accept-Language": "fr, en;q=0.5"}).location == "/en/"
+    assert client.get("/", headers={"Accept-Language": "ja"}).location == "/en/"
+
+
+def test_a_language_choice_is_remembered_over_accept_language(client):
+    response = client.get("/locale/ko?next=/ko/articles/reset-password")
+    assert response.status_code == 302
+    assert response.location == "/ko/articles/reset-password"
+    assert "locale=ko" in response.headers["Set-Cookie"]
+    assert client.get("/", headers={"Accept-Language": "en"}).location == "/ko/"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil"])
+def test_the_language_switcher_never_redirects_off_site(client, target):
+    response = client.get("/locale/en", query_string={"next": target})
+    assert response.location == "/en/"
+
+
+def test_the_switcher_on_an_article_links_the_same_article_in_each_language(client):
+    html = text_of(client.get("/en/articles/reset-password"))
+    assert "/locale/ko?next=/ko/articles/reset-password" in html
+
+
+def test_home_lists_categories_and_public_articles_in_the_readers_language(client):
+    html = text_of(client.get("/ko/"))
+    assert '<html lang="ko">' in html
+    assert "계정 및 로그인" in html and "비밀번호 재설정" in html
+    assert 'hreflang="en"' in html
+    assert "refund-escalation-playbook" not in html  # internal
+    assert "pickup-lockers" not in html  # draft
+
+
+def test_a_category_page_lists_its_articles_and_offers_other_languages(client):
+    html = text_of(client.get("/ko/categories/billing-refunds"))
+    assert "결제 및 환불" in html
+    assert "/ko/articles/refund-timelines" in html
+    # payment-methods has no Korean version yet: offered in English, labeled.
+    assert re.search(
+        r'/en/articles/payment-methods">[^<]+</a>\s*<span class="badge" lang="en">', html
+    )
+
+
+def test_an_article_page_has_toc_breadcrumb_date_and_translations(client):
+    html = text_of(client.get("/ko/articles/reset-password"))
+    assert "<h1>비밀번호" in html
+    assert 'href="#비밀번호-재설정-방법"' in html and 'id="비밀번호-재설정-방법"' in html
+    assert 'class="breadcrumb"' in html and "/ko/categories/account-sign-in" in html
+    assert "2026" in html  # updated date
+    assert (
+        '<link rel="alternate" hreflang="en" href="http://localhost/en/articles/reset-password">'
+        in html
+    )
+    assert '<a href="/en/articles/reset-password" hreflang="en" lang="en">English</a>' in html
+
+
+def test_a_missing_translation_is_served_in_another_locale_with_a_notice(client):
+    response = client.get("/ko/articles/payment-methods")
+    html = text_of(response)
+    assert response.status_code == 200
+    assert 'class="notice fallback-notice"' in html
+    assert '<article class="article" lang="en">' in html
+    assert 'rel="canonical" href="http://localhost/en/articles/payment-methods"' in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/en/articles/refund-escalation-playbook",
+        "/ko/articles/refund-escalation-playbook",
+        "/en/articles/pickup-lockers",
+        "/en/articles/no-such-article",
+        "/xx/",
+        "/en/categories/no-such-category",
+    ],
+)
+def test_internal_drafts_and_unknown_things_are_a_localized_404(client, url):
+    response = client.get(url, headers={"Accept-Language": "ko"})
+    assert response.status_code == 404
+    assert "search-box" in text_of(response)
+
+
+def test_the_404_page_speaks_the_visitors_language(client):
+    html = text_of(client.get("/xx/", headers={"Accept-Language": "ko"}))
+    assert '<html lang="ko">' in html
+    assert "페이지를 찾을 수 없" in html
+
+
+def test_internal_and_draft_articles_never_reach_the_sitemap_or_api(client):
+    sitemap = text_of(client.get("/sitemap.xml"))
+    assert "/ko/articles/reset-password" in sitemap and 'hreflang="en"' in sitemap
+    assert "refund-escalation-playbook" not in sitemap and "pickup-lockers" not in sitemap
+    assert client.get("/api/v1/articles/refund-escalation-playbook").status_code == 404
+    assert client.get("/api/v1/articles/pickup-lockers").status_code == 404
+    robots = text_of(client.get("/robots.txt"))
+    assert "Disallow: /agent/" in robots and "Sitemap: http://localhost/sitemap.xml" in robots
+
+
+def test_article_html_is_sanitized(client, app, articles_dir):
+    (articles_dir / "en" / "account-sign-in" / "hostile.md").write_text(
+        "---\nid: hostile\ntitle: Hostile <b>title</b>\nlocale: en\ncategory: account-sign-in\n"
+        "---\n<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n"
+        "[click](javascript:alert(3))\n",
+        encoding="utf-8",
+    )
+    app.extensions["article_store"].load()
+    html = text_of(client.get("/en/articles/hostile"))
+    assert "<script>alert" not in html and "onerror" not in html and "javascript:" not in html
+    assert "Hostile &lt;b&gt;title&lt;/b&gt;" in html
+
+
+def test_article_links_point_to_the_readers_locale_when_translated(client):
+    html = text_of(client.get("/ko/articles/track-order"))
+    body = html.split('<div class="article-body">')[1].split("</article>")[0]
+    assert re.findall(r'href="(/\w\w/articles/[a-z-]+)', body) == ["/ko/articles/refund-timelines"]
+
+
+def test_views_are_counted_and_make_an_article_popular(client):
+    for _ in range(3):
+        client.get("/en/articles/track-order")
+    html = text_of(client.get("/en/"))
+    popular = html.split('id="popular-heading"')[1].split("</section>")[0]
+    assert popular.index("track-order") < popular.index("</ul>")
+    first_link = re.search(r'href="/en/articles/([a-z-]+)"', popular).group(1)
+    assert first_link == "track-order"
+
+
+# -- search pages (real index, real model) -------------------------------------------
+
+
+def test_search_page_shows_highlighted_results_from_the_search_service(search_client, search_app):
+    html = text_of(search_client.get("/en/search?q=reset+password"))
+    assert "<mark>" in html
+    with search_app.test_request_context():
+        expected = [
+            h.id for h in get_search().search("reset password", locale="en", record=False).hits
+        ]
+    shown = re.findall(r'<h2><a href="/\w\w/articles/([a-z-]+)', html)
+    assert shown == expected[: len(shown)] and shown[0] == "reset-password"
+
+
+def test_the_same_query_gives_the_same_order_on_the_page_and_in_the_api(search_client):
+    for locale, query in [("en", "refund"), ("ko", "환불 언제")]:
+        html = text_of(search_client.get(f"/{locale}/search", query_string={"q": query}))
+        page_ids = re.findall(r'<h2><a href="/\w\w/articles/([a-z-]+)', html)
+        api = search_client.get("/api/v1/search", query_string={"q": query, "locale": locale})
+        assert page_ids == [r["id"] for r in api.get_json()["results"]]
+
+
+def test_a_korean_search_finds_inflected_forms(search_client):
+    html = text_of(search_client.get("/ko/search", query_string={"q": "비밀번호 재설정"}))
+    assert re.search(r'<h2><a href="/ko/articles/reset-password', html)
+
+
+def test_a_typo_still_finds_the_article(search_client):
+    html = text_of(search_client.get("/en/search", query_string={"q": "pasword reset"}))
+    assert "/en/articles/reset-password" in html
+
+
+def test_an_english_only_answer_is_labeled_with_its_language(search_client):
+    html = text_of(
+        search_client.get("/ko/search", query_string={"q": "Payment methods you can use"})
+    )
+    assert re.search(
+        r'/en/articles/payment-methods[^"]*">[^<]+</a>\s*<span class="badge locale-badge" lang="en">English',
+        html,
+    )
+
+
+def test_no_results_offers_popular_articles_and_the_contact_form(search_client):
+    html = text_of(search_client.get("/en/search", query_string={"q": "zzqx qqzx"}))
+    assert 'class="empty-state"' in html
+    assert "/en/contact" in html and "Popular articles" in html
+
+
+@pytest.mark.parametrize("query", ['AND OR * ~ ( "', "x" * 10_000, "<script>alert(1)</script>"])
+def test_hostile_queries_render_a_page_never_an_error(search_client, query):
+    response = search_client.get("/en/search", query_string={"q": query})
+    assert response.status_code == 200
+    assert "<script>alert(1)" not in text_of(response)
+
+
+def test_search_results_are_paginated(search_client, monkeypatch):
+    monkeypatch.setattr("portal.help.views.RESULTS_PER_PAGE", 2)
+    query = {"q": "order refund password email payment"}
+    first = text_of(search_client.get("/en/search", query_string=query))
+    second = text_of(search_client.get("/en/search", query_string={**query, "page": 2}))
+    titles = re.compile(r'<h2><a href="([^"]+)"')
+    assert 'class="pagination"' in first and 'rel="next"' in first
+    assert len(titles.findall(first)) == 2
+    assert titles.findall(second) and not set(titles.findall(first)) & set(titles.findall(second))
+    assert search_client.get("/en/search?q=order&page=999").status_code == 200
+    assert search_client.get("/en/search?q=order&page=abc").status_code == 200
+
+
+def test_article_pages_show_related_articles_in_the_same_locale(search_client):
+    html = text_of(search_client.get("/ko/articles/reset-password"))
+    related = html.split('id="related-heading"')[1].split("</section>")[0]
+    links = re.findall(r'href="(/\w\w)/articles/([a-z-]+)"', related)
+    assert links and all(prefix == "/ko" for prefix, _ in links)
+    assert "reset-password" not in [article for _, article in links]

@@ -1,0 +1,90 @@
+"""The one search service over the app's article store: logging, freshness, recovery."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+from portal.extensions import db
+from portal.models import SearchLog, TranslationRequest
+from portal.search import get_search, get_store
+
+
+def test_every_search_is_logged_with_its_side_and_result_count(search_app):
+    with search_app.test_request_context():
+        results = get_search().search("refund", locale="en", side="agent")
+        log = db.session.scalars(db.select(SearchLog)).all()
+    assert [(row.query, row.locale, row.side) for row in log] == [("refund", "en", "agent")]
+    assert log[0].result_count == results.total > 0
+
+
+def test_a_korean_search_answered_in_english_requests_a_translation(search_app):
+    store = search_app.extensions["article_store"]
+    english_only = [a for a in store.list("en") if not store.get(a.id, "ko")]
+    with search_app.test_request_context():
+        results = get_search().search(english_only[0].title, locale="ko")
+        foreign = [hit for hit in results.hits if hit.cross_lingual]
+        requests = db.session.scalars(db.select(TranslationRequest)).all()
+    assert foreign, "an English-only article should answer a query made of its own title"
+    assert {(r.article_id, r.source_locale, r.wanted_locale) for r in requests} >= {
+        (foreign[0].id, "en", "ko")
+    }
+
+
+def test_internal_articles_are_searchable_by_agents_only(search_app):
+    store = search_app.extensions["article_store"]
+    internal = next(a for a in store.all() if a.visibility == "internal")
+    with search_app.test_request_context():
+        service = get_search()
+        customer = service.search(internal.title, locale=internal.locale, record=False)
+        agent = service.search(
+            internal.title, locale=internal.locale, include_internal=True, record=False
+        )
+    assert internal.id not in [h.id for h in customer.hits]
+    assert internal.id in [h.id for h in agent.hits]
+
+
+def test_drafts_are_never_indexed(search_app):
+    store = search_app.extensions["article_store"]
+    draft = next(a for a in store.all() if a.status == "draft")
+    with search_app.test_request_context():
+        results = get_search().search(
+            draft.title, locale=draft.locale, include_internal=True, record=False
+        )
+    assert draft.id not in [h.id for h in results.hits]
+
+
+def test_a_missing_index_is_rebuilt_in_the_background_while_searches_say_so(search_app):
+    shutil.rmtree(search_app.config["INDEX_DIR"])
+    with search_app.test_request_context():
+        service = get_search()
+        first = service.search("refund", locale="en", record=False)
+        assert first.hits == () and first.degraded
+        deadline = time.monotonic() + 120
+        while service._rebuilding.is_alive() and time.monotonic() < deadline:
+            service._rebuilding.join(1)
+        assert service.search("refund", locale="en", record=False).hits
+
+
+def test_an_article_edited_on_disk_is_found_after_sync(search_app):
+    store = search_app.extensions["article_store"]
+    article = store.get("reset-password", "en")
+    text = article.path.read_text(encoding="utf-8")
+    article.path.write_text(text + "\n\n## Quokka corner\n\nA quokka hides here.\n", "utf-8")
+    with search_app.test_request_context():
+        service = get_search()
+        store.load()
+        report = service.build(only_if_stale=True)
+        hits = service.search("quokka", locale="en", record=False).hits
+    assert (report.updated, report.chunks_embedded > 0) == (1, True)
+    assert [h.id for h in hits][:1] == ["reset-password"]
+    assert hits[0].anchor == "quokka-corner"
+
+
+def test_the_store_reloads_files_changed_on_disk(search_app):
+    store = search_app.extensions["article_store"]
+    path = store.get("reset-password", "en").path
+    path.unlink()
+    with search_app.test_request_context():
+        store._checked_at = 0
+        assert get_store().get("reset-password", "en") is None
