@@ -161,13 +161,17 @@ class SearchService:
             return []
 
 
-def record_search(query: str, locale: str, side: str, results: SearchResults) -> None:
-    """Log the search and ask writers for translations the results had to borrow."""
+def record_search(query: str, locale: str, side: str, results: SearchResults) -> int | None:
+    """Log the search and ask writers for translations the results had to borrow.
+
+    Returns the log row's id, so the page can report which result was opened.
+    """
     from portal.extensions import db
     from portal.models import SearchLog, TranslationRequest
 
     try:
-        db.session.add(SearchLog(query=query, locale=locale, side=side, result_count=results.total))
+        entry = SearchLog(query=query, locale=locale, side=side, result_count=results.total)
+        db.session.add(entry)
         for hit in results.hits:
             if hit.cross_lingual:
                 db.session.add(
@@ -179,9 +183,11 @@ def record_search(query: str, locale: str, side: str, results: SearchResults) ->
                     )
                 )
         db.session.commit()
+        return entry.id
     except Exception:  # noqa: BLE001 - analytics must never break a search
         db.session.rollback()
         log.exception("could not record a search")
+        return None
 
 
 def hit_url(hit: Hit, *, external: bool = False) -> str:

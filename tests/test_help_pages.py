@@ -215,3 +215,57 @@ def test_article_pages_show_related_articles_in_the_same_locale(search_client):
     links = re.findall(r'href="(/\w\w)/articles/([a-z-]+)"', related)
     assert links and all(prefix == "/ko" for prefix, _ in links)
     assert "reset-password" not in [article for _, article in links]
+
+
+# -- signals ------------------------------------------------------------------------
+
+
+def test_one_vote_per_visitor_per_article_and_it_can_change(client, app):
+    from portal.extensions import db
+    from portal.models import ArticleVote
+
+    url = "/ko/articles/reset-password/vote"
+    assert client.post(url, data={"helpful": "yes"}).status_code == 302
+    response = client.post(url, data={"helpful": "no", "reason": "메일이 안 와요"})
+    assert response.location.endswith("/ko/articles/reset-password#feedback")
+    html = text_of(client.get("/ko/articles/reset-password"))
+    assert 'value="no" class="button primary" aria-pressed="true"' in html
+    other_visitor = app.test_client()
+    other_visitor.post(url, data={"helpful": "yes"})
+    with app.app_context():
+        votes = db.session.scalars(db.select(ArticleVote).order_by(ArticleVote.id)).all()
+    assert [(v.helpful, v.reason) for v in votes] == [(False, "메일이 안 와요"), (True, None)]
+
+
+@pytest.mark.parametrize(
+    "data", [{"helpful": "maybe"}, {"helpful": "yes", "reason": "x" * 301}, {}]
+)
+def test_bad_votes_are_refused_and_change_nothing(client, app, data):
+    from portal.extensions import db
+    from portal.models import ArticleVote
+
+    client.post("/en/articles/reset-password/vote", data=data)
+    assert (
+        client.post("/en/articles/pickup-lockers/vote", data={"helpful": "yes"}).status_code == 404
+    )
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(ArticleVote)) == 0
+
+
+def test_a_search_is_logged_once_and_knows_which_result_was_opened(search_client, search_app):
+    from portal.extensions import db
+    from portal.models import SearchLog
+
+    html = text_of(search_client.get("/en/search?q=reset+password"))
+    link = re.search(r'<h2><a href="(/en/articles/reset-password[^"]*)"', html).group(1)
+    assert "sl=" in link
+    search_client.get(link.replace("&amp;", "&"))
+    search_client.get("/en/search?q=reset+password&page=2")
+    with search_app.app_context():
+        rows = db.session.scalars(db.select(SearchLog)).all()
+    assert len(rows) == 1
+    assert (rows[0].query, rows[0].side, rows[0].opened_article_id) == (
+        "reset password",
+        "customer",
+        "reset-password",
+    )

@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    flash,
     g,
     redirect,
     render_template,
@@ -17,9 +18,16 @@ from flask import (
     url_for,
 )
 from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import AnyOf, Length, Optional
 
 from portal.auth_views import has_endpoint, safe_next
-from portal.help import service
+from portal.extensions import limiter
+from portal.help import feedback, service
+from portal.help.feedback import VISITOR_COOKIE
 from portal.i18n import (
     LOCALE_COOKIE,
     current_locale,
@@ -29,7 +37,7 @@ from portal.i18n import (
     pull_locale_from_url,
 )
 from portal.rendering import render_markdown
-from portal.search import MAX_QUERY_CHARS, get_search, get_store
+from portal.search import MAX_QUERY_CHARS, get_search, get_store, record_search
 
 bp = Blueprint("help", __name__)
 
@@ -114,8 +122,13 @@ def article(article_id: str):
         resolve_article=lambda target: service.article_url(store, target, g.locale),
     )
     service.record_view(current)
+    if (search_log_id := request.args.get("sl", type=int)) is not None:
+        feedback.record_opened(search_log_id, current.id)
+    vote = feedback.current_vote(current.id, current.locale, request.cookies.get(VISITOR_COOKIE))
     return render_template(
         "help/article.html",
+        vote=vote,
+        vote_form=VoteForm(),
         page=page,
         article=current,
         rendered=rendered,
@@ -123,6 +136,45 @@ def article(article_id: str):
         category=store.category(current.category),
         related=get_search().related(current),
     )
+
+
+class VoteForm(FlaskForm):
+    """ "Was this helpful?": yes or no, and an optional short reason."""
+
+    helpful = StringField(validators=[AnyOf(["yes", "no"])])
+    reason = TextAreaField(
+        _l("What were you looking for? (optional)"),
+        validators=[Optional(), Length(max=feedback.MAX_REASON_CHARS)],
+    )
+
+
+@bp.post("/<locale:locale>/articles/<article_id>/vote")
+@limiter.limit("30/minute")
+def vote(article_id: str):
+    """Record or change the visitor's vote on the article they are reading."""
+    page = service.article_page(get_store(), article_id, g.locale)
+    if page is None:
+        abort(404)
+    form = VoteForm()
+    if not form.validate_on_submit():
+        flash(_("We could not record your feedback. Please try again."), "error")
+        return redirect(url_for("help.article", article_id=article_id))
+    visitor_id = request.cookies.get(VISITOR_COOKIE)
+    if not feedback.valid_visitor_id(visitor_id):
+        visitor_id = feedback.new_visitor_id()
+    feedback.cast_vote(
+        page.article.id,
+        page.article.locale,
+        visitor_id,
+        form.helpful.data == "yes",
+        form.reason.data,
+    )
+    flash(_("Thank you for your feedback!"), "success")
+    response = redirect(url_for("help.article", article_id=article_id, _anchor="feedback"))
+    response.set_cookie(
+        VISITOR_COOKIE, visitor_id, max_age=LOCALE_COOKIE_AGE, samesite="Lax", httponly=True
+    )
+    return response
 
 
 @bp.get("/<locale:locale>/search")
@@ -141,6 +193,13 @@ def search():
         k=RESULTS_PER_PAGE,
         offset=(page_number - 1) * RESULTS_PER_PAGE,
         category=category,
+        record=False,
+    )
+    # One log row per search, not per page of results.
+    search_log_id = (
+        record_search(results.query, g.locale, "customer", results)
+        if results.query and page_number == 1
+        else None
     )
     last_page = max(1, -(-results.total // RESULTS_PER_PAGE))
     return render_template(
@@ -151,6 +210,7 @@ def search():
         first_rank=(page_number - 1) * RESULTS_PER_PAGE + 1,
         last_page=min(last_page, MAX_PAGE),
         category=category,
+        search_log_id=search_log_id,
         popular=service.popular_articles(store, g.locale) if not results.hits else [],
     )
 

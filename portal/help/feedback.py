@@ -1,0 +1,85 @@
+"""Customer signals from the article pages: "Was this helpful?" votes and opened results.
+
+Visitors are anonymous: a random cookie id tells one visitor's votes apart, nothing more.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import ArticleVote, SearchLog, utcnow
+
+VISITOR_COOKIE = "visitor"
+MAX_REASON_CHARS = 300
+OPEN_WINDOW = timedelta(hours=1)
+
+
+def new_visitor_id() -> str:
+    """A random id for an anonymous visitor."""
+    return uuid.uuid4().hex
+
+
+def valid_visitor_id(value: str | None) -> bool:
+    """True for ids this site issued (32 hex characters)."""
+    return bool(value) and len(value) == 32 and all(c in "0123456789abcdef" for c in value)
+
+
+def cast_vote(
+    article_id: str, locale: str, visitor_id: str, helpful: bool, reason: str | None
+) -> ArticleVote:
+    """Record or change this visitor's vote on the article: one vote per visitor."""
+    reason = (reason or "").strip()[:MAX_REASON_CHARS] or None
+    for _attempt in range(2):
+        vote = db.session.execute(
+            sa.select(ArticleVote).where(
+                ArticleVote.article_id == article_id,
+                ArticleVote.locale == locale,
+                ArticleVote.visitor_id == visitor_id,
+            )
+        ).scalar_one_or_none()
+        if vote is None:
+            vote = ArticleVote(article_id=article_id, locale=locale, visitor_id=visitor_id)
+            db.session.add(vote)
+        vote.helpful = helpful
+        vote.reason = reason
+        vote.updated_at = utcnow()
+        try:
+            db.session.commit()
+            return vote
+        except sa.exc.IntegrityError:  # the same visitor voting twice at once: update instead
+            db.session.rollback()
+    raise RuntimeError("could not record the vote")
+
+
+def current_vote(article_id: str, locale: str, visitor_id: str | None) -> ArticleVote | None:
+    """The visitor's vote on the article, if they voted."""
+    if not valid_visitor_id(visitor_id):
+        return None
+    return db.session.execute(
+        sa.select(ArticleVote).where(
+            ArticleVote.article_id == article_id,
+            ArticleVote.locale == locale,
+            ArticleVote.visitor_id == visitor_id,
+        )
+    ).scalar_one_or_none()
+
+
+def record_opened(search_log_id: int, article_id: str) -> None:
+    """Note which result a recent search led to (first opened result only)."""
+    try:
+        db.session.execute(
+            sa.update(SearchLog)
+            .where(
+                SearchLog.id == search_log_id,
+                SearchLog.opened_article_id.is_(None),
+                SearchLog.created_at >= utcnow() - OPEN_WINDOW,
+            )
+            .values(opened_article_id=article_id)
+        )
+        db.session.commit()
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
