@@ -1,0 +1,214 @@
+"""Evaluation sets as the engine sees them: documents, queries and relevance judgements.
+
+BEIR-format folders (``corpus.jsonl``, ``queries.jsonl``, ``qrels/<split>.tsv``) under the
+shared data path, and the cross-lingual check: Korean questions whose answer exists only
+in English (``bench/data/crosslingual_ko.jsonl``), over the sample English articles plus
+the English side of the Adobe Commerce knowledge base.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from indexer import Document
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = REPO.parent / "shared" / "data"
+ARTICLES = REPO / "articles"
+CROSSLINGUAL = REPO / "bench" / "data" / "crosslingual_ko.jsonl"
+ADOBE_EN = Path("adobe_commerce_kb") / "en"
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class BeirSet:
+    """Where a BEIR-format set lives and how it is used.
+
+    A split is a qrels file name, optionally with ``:tune`` or ``:held-out`` for one fixed
+    half of its queries (sets without a training split are tuned on one half).
+    """
+
+    folder: str
+    locale: str
+    split: str  # the split reported
+    tune_split: str | None = None  # the split fusion is tuned on
+    check_split: str | None = None  # queries not used for tuning, to confirm the choice
+
+
+BEIR_SETS = {
+    "scifact": BeirSet("scifact", "en", "test", tune_split="train", check_split="test"),
+    "stackfaq": BeirSet("stackfaq", "en", "test", check_split="test"),
+    "autorag_ko": BeirSet("autorag_ko", "ko", "test", "test:tune", "test:held-out"),
+    "belebele_ko": BeirSet("belebele_ko", "ko", "test", "test:tune", "test:held-out"),
+}
+HALVES = ("tune", "held-out")
+CROSSLINGUAL_NAME = "crosslingual_ko"
+ALL_DATASETS = (*BEIR_SETS, CROSSLINGUAL_NAME)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One corpus with one split of queries; ``qrels`` maps query id -> {doc id: grade}."""
+
+    name: str
+    split: str
+    locale: str  # locale of the documents
+    documents: tuple[Document, ...]
+    queries: dict[str, str] = field(hash=False)
+    qrels: dict[str, dict[str, int]] = field(hash=False)
+    query_locale: str = ""  # locale of the queries when it differs from the documents'
+
+    @property
+    def search_locale(self) -> str:
+        """The locale a customer asking these queries would search in."""
+        return self.query_locale or self.locale
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def read_qrels(path: Path) -> dict[str, dict[str, int]]:
+    """Query id -> {document id: grade} from a BEIR qrels TSV with a header row."""
+    qrels: dict[str, dict[str, int]] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = csv.reader(handle, delimiter="\t")
+        next(rows, None)
+        for row in rows:
+            if len(row) >= 3:
+                qrels.setdefault(row[0], {})[row[1]] = int(row[2])
+    return qrels
+
+
+def query_half(query_id: str) -> str:
+    """``"tune"`` or ``"held-out"``: a fixed half of the queries, by a hash of the id."""
+    return HALVES[hashlib.sha1(query_id.encode("utf-8")).digest()[0] % 2]
+
+
+def limit_queries(queries: dict[str, str], limit: int | None) -> dict[str, str]:
+    """The first ``limit`` queries in id order (all when ``limit`` is falsy)."""
+    if not limit:
+        return queries
+    return dict(list(queries.items())[:limit])
+
+
+def load_beir(data: Path, name: str, split: str | None = None, limit: int | None = None) -> Dataset:
+    """A BEIR-format set from ``data/<name>``: every document, the judged queries of ``split``
+    (``"test"``, ``"train"``, or a half such as ``"test:tune"``)."""
+    spec = BEIR_SETS[name]
+    split = split or spec.split
+    folder = Path(data) / spec.folder
+    documents = tuple(
+        Document(id=str(row["_id"]), locale=spec.locale, title=row.get("title") or "",
+                 body=row.get("text") or "")
+        for row in _read_jsonl(folder / "corpus.jsonl")
+    )  # fmt: skip
+    qrels_name, _, half = split.partition(":")
+    if half and half not in HALVES:
+        raise ValueError(f"unknown half {half!r} of {name} (known: {', '.join(HALVES)})")
+    qrels = read_qrels(folder / "qrels" / f"{qrels_name}.tsv")
+    if half:
+        qrels = {qid: judged for qid, judged in qrels.items() if query_half(qid) == half}
+    texts = {str(row["_id"]): row["text"] for row in _read_jsonl(folder / "queries.jsonl")}
+    queries = limit_queries({qid: texts[qid] for qid in qrels if qid in texts}, limit)
+    qrels = {qid: qrels[qid] for qid in queries}
+    return Dataset(name, split, spec.locale, documents, queries, qrels)
+
+
+def split_front_matter(text: str) -> tuple[dict, str]:
+    """(YAML front matter, Markdown body); files without front matter get ``{}``."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError:
+        meta = {}
+    return (meta if isinstance(meta, dict) else {}), text[match.end() :]
+
+
+def adobe_documents(data: Path) -> list[Document]:
+    """The English Adobe Commerce KB articles; id = path relative to ``en/``.
+
+    Files without front matter (README, TOC, contributing guides) are repository pages,
+    not articles: a table of contents lists every title and would match every question.
+    """
+    root = Path(data) / ADOBE_EN
+    documents = []
+    for path in sorted(root.rglob("*.md")):
+        meta, body = split_front_matter(path.read_text(encoding="utf-8"))
+        if not meta:
+            continue
+        heading = H1.search(body)
+        title = str(meta.get("title") or (heading.group(1) if heading else path.stem))
+        documents.append(
+            Document(id=path.relative_to(root).as_posix(), locale="en", title=title, body=body)
+        )
+    return documents
+
+
+def sample_documents(articles: Path = ARTICLES, locale: str = "en") -> list[Document]:
+    """The sample articles of one locale (published ones, internal included)."""
+    from portal.store import ArticleStore
+
+    store = ArticleStore(Path(articles)).load()
+    return [
+        Document(
+            id=a.id,
+            locale=a.locale,
+            title=a.title,
+            body=a.body,
+            category=a.category,
+            tags=tuple(a.tags),
+            visibility=a.visibility,
+            content_hash=a.content_hash,
+        )
+        for a in store.list(locale, include_internal=True)
+    ]
+
+
+def load_crosslingual(
+    data: Path,
+    questions: Path = CROSSLINGUAL,
+    articles: Path = ARTICLES,
+    limit: int | None = None,
+) -> Dataset:
+    """Korean questions over an English-only corpus (sample articles + Adobe KB in English)."""
+    documents = sample_documents(articles, "en") + adobe_documents(data)
+    known = {doc.id for doc in documents}
+    queries: dict[str, str] = {}
+    qrels: dict[str, dict[str, int]] = {}
+    for number, row in enumerate(_read_jsonl(Path(questions))):
+        if row["relevant"] not in known:
+            raise ValueError(f"{questions}: line {number + 1} names unknown {row['relevant']!r}")
+        qid = f"x{number}"
+        queries[qid] = row["query"]
+        qrels[qid] = {row["relevant"]: 1}
+    queries = limit_queries(queries, limit)
+    qrels = {qid: qrels[qid] for qid in queries}
+    return Dataset(
+        CROSSLINGUAL_NAME, "ko→en", "en", tuple(documents), queries, qrels, query_locale="ko"
+    )
+
+
+def load(
+    name: str,
+    data: Path = DEFAULT_DATA,
+    split: str | None = None,
+    limit: int | None = None,
+) -> Dataset:
+    """Any evaluation set by name (see :data:`ALL_DATASETS`)."""
+    if name == CROSSLINGUAL_NAME:
+        return load_crosslingual(data, limit=limit)
+    if name not in BEIR_SETS:
+        raise ValueError(f"unknown dataset {name!r} (known: {', '.join(ALL_DATASETS)})")
+    return load_beir(data, name, split, limit)
