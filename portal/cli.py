@@ -135,6 +135,8 @@ def serve(host: str, port: int):
     """Serve the site (threaded) after warming the search engine in the background."""
     import threading
 
+    from werkzeug.serving import run_simple
+
     from portal.config import check_secret_key
     from portal.search import get_search
 
@@ -143,7 +145,8 @@ def serve(host: str, port: int):
     service = get_search()
     threading.Thread(target=service.warm_up, name="warm-up", daemon=True).start()
     click.echo(f"Help center: http://{host}:{port}/  (Ctrl+C to stop)")
-    app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    # Flask's app.run() refuses to start inside a `flask`-style CLI command.
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
 def init_app(app) -> None:

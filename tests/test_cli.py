@@ -37,3 +37,54 @@ def test_users_create_makes_a_staff_account_with_roles(app):
         user = db.session.scalar(db.select(User).filter_by(email="lee@example.com"))
         assert user.has_role("agent") and not user.has_role("writer")
         assert user.password_hash != "s3cret-pass!"
+
+
+def test_portal_serve_answers_real_http_requests(tmp_path, articles_dir):
+    """`make run` ends in `portal serve`: it must really serve, in both languages."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "PORTAL_INSTANCE_DIR": str(tmp_path / "instance"),
+        "PORTAL_ARTICLES_DIR": str(articles_dir),
+        "PORTAL_EMBEDDER": "none",
+        "PORTAL_SECRET_KEY": "serve-test-secret",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+    }
+    portal = str(Path(sys.executable).with_name("portal"))
+    subprocess.run([portal, "db", "upgrade"], env=env, check=True, capture_output=True)
+    server = subprocess.Popen(
+        [portal, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/", headers={"Accept-Language": "ko"}
+                )
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    body = response.read().decode()
+                    final_url = response.url
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read().decode()
+                assert time.monotonic() < deadline, "portal serve did not answer in 60 s"
+                time.sleep(0.5)
+        assert final_url.endswith("/ko/")
+        assert '<html lang="ko">' in body and "계정 및 로그인" in body
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
