@@ -269,3 +269,15 @@ def test_a_search_is_logged_once_and_knows_which_result_was_opened(search_client
         "customer",
         "reset-password",
     )
+
+
+def test_a_forbidden_staff_page_explains_itself_in_the_visitors_language(app, client):
+    from portal.users import save_user
+
+    with app.app_context():
+        save_user("writer-only@example.com", "a-long-password", roles=("writer",))
+    client.post("/login", data={"email": "writer-only@example.com", "password": "a-long-password"})
+    response = client.get("/agent/", headers={"Accept-Language": "ko"})
+    assert response.status_code == 403
+    html = text_of(response)
+    assert '<html lang="ko">' in html and 'class="not-found"' in html

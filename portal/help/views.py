@@ -291,3 +291,30 @@ def not_found(_exc):
     locale = g.get("locale") or negotiate_locale()
     g.locale = locale
     return render_template("help/404.html", popular=service.popular_articles(store, locale)), 404
+
+
+ERROR_PAGES = {
+    403: (
+        _l("You don't have access to this page"),
+        _l("Sign in with an account that may see it, or go back to the help center."),
+    ),
+    429: (_l("Too many requests"), _l("Please wait a minute, then try again.")),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("Nothing you entered was your fault. Please try again in a moment."),
+    ),
+}
+
+
+def error_page(exc):
+    """403, 429 and 500 in the visitor's language (JSON for API clients)."""
+    status = getattr(exc, "code", 500) or 500
+    if request.path.startswith("/api/"):
+        return {"error": getattr(exc, "description", "error")}, status
+    g.locale = g.get("locale") or negotiate_locale()
+    title, message = ERROR_PAGES.get(status, ERROR_PAGES[500])
+    return render_template("help/error.html", title=title, message=message), status
+
+
+for _status in ERROR_PAGES:
+    bp.app_errorhandler(_status)(error_page)
