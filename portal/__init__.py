@@ -68,6 +68,7 @@ def configure_blueprints(app: Flask) -> None:
     """Register every blueprint and the CLI commands."""
     from portal import cli
     from portal.agent.views import bp as agent_bp
+    from portal.analytics.views import bp as analytics_bp
     from portal.api.views import bp as api_bp
     from portal.auth_views import bp as auth_bp
     from portal.help.views import bp as help_bp
@@ -79,5 +80,6 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(agent_bp)
+    app.register_blueprint(analytics_bp)
     app.register_blueprint(write_bp)
     cli.init_app(app)

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from bench.analytics_bench import analytics_command
 from bench.cli import bench_command, eval_command
 
 
@@ -25,6 +26,7 @@ def cli():
 # Measurements need no Flask app, so they sit on the group itself, not on app.cli.
 cli.add_command(eval_command)
 cli.add_command(bench_command)
+cli.add_command(analytics_command, name="bench-analytics")
 
 
 @click.group("articles")

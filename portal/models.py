@@ -207,3 +207,27 @@ class OutboxMessage(db.Model):
     ticket_id = sa.Column(sa.Integer, sa.ForeignKey("tickets.id"), nullable=True)
     created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
     sent_at = sa.Column(sa.DateTime(timezone=True), nullable=True)
+
+
+# Analytics: the dashboard's aggregates scan one period (and maybe one locale) of these tables.
+# Declared here as well as in migration 3f1e9a2b7d40 so ``db.create_all`` and migrations agree.
+sa.Index(
+    "ix_search_log_created_locale_results",
+    SearchLog.created_at,
+    SearchLog.locale,
+    SearchLog.result_count,
+)
+sa.Index("ix_tickets_created_locale", Ticket.created_at, Ticket.locale)
+sa.Index("ix_deflections_created_locale", Deflection.created_at, Deflection.locale)
+sa.Index(
+    "ix_article_votes_created_locale_helpful",
+    ArticleVote.created_at,
+    ArticleVote.locale,
+    ArticleVote.helpful,
+)
+sa.Index("ix_article_links_created_locale", ArticleLink.created_at, ArticleLink.locale)
+sa.Index(
+    "ix_translation_requests_created_wanted",
+    TranslationRequest.created_at,
+    TranslationRequest.wanted_locale,
+)

@@ -196,7 +196,11 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
-    """A new article, or with ``translate=<id>&locale=<code>`` a translation of one."""
+    """A new article, or with ``translate=<id>&locale=<code>`` a translation of one.
+
+    ``title=`` prefills the title (the analytics dashboard's "write an article" for a search
+    that found nothing).
+    """
     store = get_store()
     form = article_form()
     source = None
@@ -209,7 +213,8 @@ def new():
             abort(404)
         if draft is None:
             first = store.categories[0].key if store.categories else ""
-            draft = Draft(article_id="", locale=wanted, category=first, title="", body="")
+            title = (request.args.get("title") or "").strip()[:200]
+            draft = Draft(article_id="", locale=wanted, category=first, title=title, body="")
         source = translations.source_of(store, article_id) if article_id else None
         form.fill(draft)
         return render_editor(form, source=source)

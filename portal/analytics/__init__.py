@@ -1,0 +1,1 @@
+"""Self-service analytics for agents: the dashboard at ``/agent/analytics``."""
