@@ -19,7 +19,7 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-FORMAT = 3
+FORMAT = 4
 GENERATION = re.compile(r"^gen-(\d{6})$")
 KEEP_OLD_GENERATIONS = 2
 
