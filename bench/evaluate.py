@@ -186,7 +186,8 @@ def crosslingual_rows(
                     dataset.name,
                     dataset.split,
                     backend,
-                    f"{_mode_label(mode, used)} (en index)",
+                    f"{_mode_label(mode, used, engine.fusion.for_locale(dataset.locale))} "
+                    "(en index)",
                     score_run(run, dataset.qrels),
                     time.perf_counter() - started,
                 )

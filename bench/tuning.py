@@ -203,6 +203,8 @@ def format_tuning(results: Sequence[TuneResult]) -> str:
             cells.append(_cell(found.ndcg10 if found else None))
         lines.append(f"| {setting} | " + " | ".join(cells) + " |")
     chosen = winners(results)
+    if not chosen:
+        return "\n".join([*lines, "", "No tuning split among these sets: nothing is chosen."])
     lines += [
         "",
         "| locale | backend | winner (tune) | tune nDCG@10 | held-out nDCG@10 | current default "

@@ -26,6 +26,7 @@ from indexer.documents import Document
 FIELD_BOOSTS = {"content": 1.0, "title": 0.5, "tags": 1.0}
 TEXT_FIELDS = ("content", "title")
 MAX_QUERY_TERMS = 32
+MAX_SCORED_TERMS = 12
 FUZZY_MIN_LENGTH = 4
 
 
@@ -115,6 +116,19 @@ class KeywordIndex:
             seen.setdefault(token.text, None)
         return list(seen)[:MAX_QUERY_TERMS]
 
+    def rarest(self, terms: list[str]) -> list[str]:
+        """At most ``MAX_SCORED_TERMS`` terms, the rarest first kept.
+
+        Whoosh scores a disjunction in pure Python, so a pasted paragraph of 20 words costs
+        seconds on a large index; its most common words barely move BM25 anyway.
+        """
+        if len(terms) <= MAX_SCORED_TERMS:
+            return terms
+        reader = self._searcher.reader()
+        frequency = {term: reader.doc_frequency("content", term) for term in terms}
+        keep = set(sorted(terms, key=lambda t: (frequency[t], terms.index(t)))[:MAX_SCORED_TERMS])
+        return [term for term in terms if term in keep]
+
     def expand_typos(self, terms: list[str]) -> dict[str, list[str]]:
         """For words the index does not know, the indexed words one edit away."""
         reader = self._searcher.reader()
@@ -141,7 +155,7 @@ class KeywordIndex:
         """BM25F scores of the best chunks (chunk key -> score) and the matched terms."""
         if self._searcher is None:
             self.open()
-        terms = self.query_terms(text)
+        terms = self.rarest(self.query_terms(text))
         if not terms:
             return {}, set()
         expansions = self.expand_typos(terms)
@@ -154,15 +168,16 @@ class KeywordIndex:
                     if FIELD_BOOSTS[field]:
                         clauses.append(Term(field, variant, boost=FIELD_BOOSTS[field] * weight))
             clauses.append(Term("tags", term.lower(), boost=FIELD_BOOSTS["tags"]))
+        # Internal articles are few: masking them out is cheap, whereas a "public only"
+        # filter would build the set of nearly every document on every query.
+        mask = None if include_internal else Term("visibility", "internal")
         filters = []
-        if not include_internal:
-            filters.append(Term("visibility", "public"))
         if category:
             filters.append(Term("category", category))
         if tags:
             filters.append(Or([Term("tags", t.lower()) for t in tags]))
         filter_query = And(filters) if len(filters) > 1 else (filters[0] if filters else None)
-        results = self._searcher.search(Or(clauses), limit=limit, filter=filter_query)
+        results = self._searcher.search(Or(clauses), limit=limit, filter=filter_query, mask=mask)
         return {hit["key"]: float(hit.score) for hit in results}, matched
 
     def refresh(self) -> None:
