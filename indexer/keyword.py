@@ -26,7 +26,7 @@ from indexer.documents import Document
 FIELD_BOOSTS = {"content": 1.0, "title": 0.5, "tags": 1.0}
 TEXT_FIELDS = ("content", "title")
 MAX_QUERY_TERMS = 32
-MAX_SCORED_TERMS = 12
+MAX_SCORED_TERMS = 16
 FUZZY_MIN_LENGTH = 4
 
 
