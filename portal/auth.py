@@ -25,17 +25,25 @@ def load_user(user_id: str):
     return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
 
+def require_role(*roles: str):
+    """The staff guard: a login redirect for anonymous visitors, 403 without one of ``roles``.
+
+    Returns the redirect response, or None when the user may go on (``before_request`` style).
+    """
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.has_role(*roles):
+        abort(403)
+    return None
+
+
 def role_required(*roles: str):
     """Require a signed-in user holding one of ``roles``: login redirect, else 403."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if not current_user.has_role(*roles):
-                abort(403)
-            return view(*args, **kwargs)
+            return require_role(*roles) or view(*args, **kwargs)
 
         wrapped.required_roles = roles
         return wrapped

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import TICKET_STATUSES, Ticket, User, utcnow
+from portal.models import TICKET_STATUSES, Ticket, User, as_utc, utcnow
 
 STATUS_FILTERS = ("unsolved", *TICKET_STATUSES, "all")
 ASSIGNEE_FILTERS = ("", "me", "none")
@@ -108,11 +108,6 @@ def assign(ticket: Ticket, user: User | None) -> None:
     ticket.assignee_id = user.id if user else None
     ticket.updated_at = utcnow()
     db.session.commit()
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def age(ticket: Ticket, now: datetime | None = None):

@@ -27,9 +27,11 @@ from portal.agent.replies import (
     link_for,
     render_reply,
 )
+from portal.auth import require_role
 from portal.auth_views import has_endpoint, safe_next
-from portal.extensions import limiter, login_manager
+from portal.extensions import limiter
 from portal.i18n import current_locale, supported_locales
+from portal.models import as_utc
 from portal.rendering import render_markdown
 from portal.search import MAX_QUERY_CHARS, get_store
 
@@ -68,11 +70,7 @@ class AssignForm(FlaskForm):
 @bp.before_request
 def require_agent():
     """Anonymous visitors go to the login page; signed-in users without the role get 403."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not current_user.has_role("agent"):
-        abort(403)
-    return None
+    return require_role("agent")
 
 
 def ticket_age(ticket) -> str:
@@ -82,7 +80,7 @@ def ticket_age(ticket) -> str:
 
 def when(moment) -> str:
     """A stored UTC time, formatted for the reader."""
-    return format_datetime(tickets.as_utc(moment), "short") if moment else ""
+    return format_datetime(as_utc(moment), "short") if moment else ""
 
 
 @bp.context_processor

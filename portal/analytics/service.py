@@ -26,6 +26,7 @@ from portal.models import (
     SearchLog,
     Ticket,
     TranslationRequest,
+    as_utc,
 )
 
 #: Searches made by customers (search page, contact form, public API); the agents' own
@@ -36,11 +37,6 @@ MAX_PERIOD_DAYS = 366
 
 
 # -- periods -----------------------------------------------------------------------
-
-
-def as_utc(value: datetime) -> datetime:
-    """An aware UTC datetime (SQLite hands back naive values, stored as UTC)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass(frozen=True)

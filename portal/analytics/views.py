@@ -19,7 +19,7 @@ from flask_login import current_user
 
 from portal.analytics import service
 from portal.analytics.service import MAX_PERIOD_DAYS, Dashboard, Period
-from portal.extensions import login_manager
+from portal.auth import require_role
 from portal.i18n import locale_name, supported_locales
 from portal.search import get_store
 
@@ -44,11 +44,7 @@ CSV_LIMIT = 1000
 @bp.before_request
 def require_agent():
     """Anonymous visitors go to the login page; signed-in users without the role get 403."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not current_user.has_role("agent"):
-        abort(403)
-    return None
+    return require_role("agent")
 
 
 # -- the filters -------------------------------------------------------------------------

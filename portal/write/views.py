@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from portal.extensions import login_manager
+from portal.auth import require_role
 from portal.i18n import LOCALE_NAMES, current_locale
 from portal.rendering import render_markdown
 from portal.search import get_search, get_store
@@ -55,12 +55,8 @@ def allow(*roles: str):
 @bp.before_request
 def require_writer():
     """Anonymous visitors go to the login page; signed-in users without the role get 403."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
     view = current_app.view_functions.get(request.endpoint)
-    if not current_user.has_role(*getattr(view, "required_roles", ("writer",))):
-        abort(403)
-    return None
+    return require_role(*getattr(view, "required_roles", ("writer",)))
 
 
 @bp.context_processor
