@@ -6,7 +6,7 @@ from flask import Blueprint, abort, jsonify, request
 from werkzeug.datastructures import MultiDict
 
 from portal.extensions import csrf, limiter
-from portal.help.service import article_url, public_translations
+from portal.help.service import article_page, article_url
 from portal.rendering import render_markdown
 from portal.search import MAX_QUERY_CHARS, MAX_RESULTS, get_search, get_store, hit_url
 from portal.tickets.forms import TicketForm
@@ -114,30 +114,26 @@ def article(article_id: str):
     """One public article as JSON, in ``locale`` or the best available locale."""
     store = get_store()
     locale = _locale_param()
-    public = public_translations(store, article_id)
-    found = store.best_locale(article_id, locale, public)
-    if found is None:
+    page = article_page(store, article_id, locale)
+    if page is None:
         abort(404)
+    found = page.article
     rendered = render_markdown(
-        found.body, resolve_article=lambda target: _article_url(target, locale)
+        found.body, resolve_article=lambda target: article_url(store, target, locale)
     )
     return jsonify(
         id=found.id,
         locale=found.locale,
         requested_locale=locale,
-        fallback=found.locale != locale,
+        fallback=page.is_fallback,
         title=found.title,
         category=found.category,
         tags=list(found.tags),
         updated=found.updated.isoformat() if found.updated else None,
         html=rendered.html,
-        url=_article_url(found.id, found.locale),
-        translations=sorted(public),
+        url=article_url(store, found.id, found.locale),
+        translations=sorted(page.translations),
     )
-
-
-def _article_url(article_id: str, locale: str) -> str | None:
-    return article_url(get_store(), article_id, locale)
 
 
 @bp.post("/tickets")
