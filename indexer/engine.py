@@ -294,9 +294,11 @@ class SearchEngine:
             served.pop(key, None)
         write_chunks(path / "chunks.jsonl", sorted(records.values(), key=lambda r: r.key))
         vector_locales = [loc for loc in locales if covers(self.embedder, loc)]
-        files = ["chunks.jsonl"] + [
-            f"vectors/{loc}{ext}" for loc in vector_locales for ext in (".npy", ".keys.json")
-        ]
+        files = (
+            ["chunks.jsonl"]
+            + [f"keyword/{loc}{ext}" for loc in locales for ext in (".terms.npz", ".terms.json")]
+            + [f"vectors/{loc}{ext}" for loc in vector_locales for ext in (".npy", ".keys.json")]
+        )
         manifest = {
             "format": FORMAT,
             "model": self.embedder.name if self.embedder else None,

@@ -9,19 +9,22 @@ makes long questions fast (Whoosh scores every clause of a disjunction).
 Queries are built term by term from the locale's analyzer, never through Whoosh's query
 parser, so user text such as ``AND OR * ~ ( "`` is just words. A query word missing from
 the index vocabulary is expanded to the indexed words one edit away (typo tolerance).
+
+Whoosh writes the index and finds the typo variants; the scoring of the query's clauses is
+Whoosh's BM25F done by :class:`indexer.termmatrix.TermMatrix`, kept beside the index.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from whoosh import index, scoring
+from whoosh import index
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.query import And, Or, Term
 
 from indexer.analyzers import analyzer_for, normalize_text
 from indexer.chunking import Chunk
 from indexer.documents import Document
+from indexer.termmatrix import TermMatrix, chunk_terms
 
 FIELD_BOOSTS = {"content": 1.0, "title": 0.5, "tags": 1.0}
 TEXT_FIELDS = ("content", "title")
@@ -66,7 +69,8 @@ class KeywordIndex:
         self.directory = Path(directory)
         self.locale = locale
         self._index = None
-        self._searcher = None
+        self._reader = None
+        self._matrix: TermMatrix | None = None
 
     # -- writing -----------------------------------------------------------------
 
@@ -75,39 +79,60 @@ class KeywordIndex:
         self.directory.mkdir(parents=True, exist_ok=True)
         index.create_in(str(self.directory), schema_for(self.locale))
 
+    @property
+    def matrix_directory(self) -> Path:
+        """Where the term matrix files sit: beside the Whoosh directory."""
+        return self.directory.parent
+
     def write(self, add: list[tuple[Document, list[Chunk]]], remove: list[str]) -> None:
-        """Delete the articles ``remove`` (doc keys) and add ``add``, in one commit."""
+        """Delete the articles ``remove`` (doc keys) and add ``add``, in one commit.
+
+        The term matrix is updated the same way: the copy carried over from the previous
+        generation loses the removed chunks and gains the new ones.
+        """
         if not self.directory.exists():
             self.create()
+        elif not add and not remove and TermMatrix.exists(self.matrix_directory, self.locale):
+            return
         ix = index.open_dir(str(self.directory))
         writer = ix.writer(limitmb=128)
+        added = []
         try:
             for doc_key in remove:
                 writer.delete_by_term("doc_key", doc_key)
             for doc, chunks in add:
                 for chunk in chunks:
-                    writer.add_document(**chunk_fields(doc, chunk))
+                    fields = chunk_fields(doc, chunk)
+                    writer.add_document(**fields)
+                    added.append(chunk_terms(ix.schema, fields))
             writer.commit()
         except BaseException:
             writer.cancel()
             raise
         finally:
             ix.close()
+        previous = (
+            TermMatrix.load(self.matrix_directory, self.locale)
+            if TermMatrix.exists(self.matrix_directory, self.locale)
+            else TermMatrix.empty()
+        )
+        previous.updated(set(remove), added).save(self.matrix_directory, self.locale)
 
     # -- reading -----------------------------------------------------------------
 
     def open(self) -> None:
         """Open for searching; raises on a missing or corrupt index."""
         self._index = index.open_dir(str(self.directory))
-        self._searcher = self._index.searcher(weighting=scoring.BM25F())
+        self._reader = self._index.reader()
+        self._matrix = TermMatrix.load(self.matrix_directory, self.locale)
 
     def close(self) -> None:
         """Release file handles."""
-        if self._searcher is not None:
-            self._searcher.close()
+        if self._reader is not None:
+            self._reader.close()
         if self._index is not None:
             self._index.close()
-        self._searcher = self._index = None
+        self._reader = self._index = self._matrix = None
 
     def query_terms(self, text: str) -> list[str]:
         """The analysed words of a query, deduplicated, in order."""
@@ -124,21 +149,23 @@ class KeywordIndex:
         """
         if len(terms) <= MAX_SCORED_TERMS:
             return terms
-        reader = self._searcher.reader()
-        frequency = {term: reader.doc_frequency("content", term) for term in terms}
+        frequency = {term: self._matrix.document_frequency("content", term) for term in terms}
         keep = set(sorted(terms, key=lambda t: (frequency[t], terms.index(t)))[:MAX_SCORED_TERMS])
         return [term for term in terms if term in keep]
 
     def expand_typos(self, terms: list[str]) -> dict[str, list[str]]:
         """For words the index does not know, the indexed words one edit away."""
-        reader = self._searcher.reader()
         expansions = {}
         for term in terms:
             if len(term) < FUZZY_MIN_LENGTH:
                 continue
-            if reader.doc_frequency("content", term):
+            if self._matrix.has_term("content", term):
                 continue
-            near = set(reader.terms_within("content", term, 1, prefix=1))
+            near = {
+                word
+                for word in self._reader.terms_within("content", term, 1, prefix=1)
+                if self._matrix.has_term("content", word)
+            }
             if near:
                 expansions[term] = sorted(near)[:4]
         return expansions
@@ -153,7 +180,7 @@ class KeywordIndex:
         tags: tuple[str, ...] | None = None,
     ) -> tuple[dict[str, float], set[str]]:
         """BM25F scores of the best chunks (chunk key -> score) and the matched terms."""
-        if self._searcher is None:
+        if self._matrix is None:
             self.open()
         terms = self.rarest(self.query_terms(text))
         if not terms:
@@ -166,21 +193,9 @@ class KeywordIndex:
                 matched.add(variant)
                 for field in TEXT_FIELDS:
                     if FIELD_BOOSTS[field]:
-                        clauses.append(Term(field, variant, boost=FIELD_BOOSTS[field] * weight))
-            clauses.append(Term("tags", term.lower(), boost=FIELD_BOOSTS["tags"]))
-        # Internal articles are few: masking them out is cheap, whereas a "public only"
-        # filter would build the set of nearly every document on every query.
-        mask = None if include_internal else Term("visibility", "internal")
-        filters = []
-        if category:
-            filters.append(Term("category", category))
-        if tags:
-            filters.append(Or([Term("tags", t.lower()) for t in tags]))
-        filter_query = And(filters) if len(filters) > 1 else (filters[0] if filters else None)
-        results = self._searcher.search(Or(clauses), limit=limit, filter=filter_query, mask=mask)
-        return {hit["key"]: float(hit.score) for hit in results}, matched
-
-    def refresh(self) -> None:
-        """Pick up commits made by this process since opening."""
-        if self._searcher is not None:
-            self._searcher = self._searcher.refresh()
+                        clauses.append((field, variant, FIELD_BOOSTS[field] * weight))
+            clauses.append(("tags", term.lower(), FIELD_BOOSTS["tags"]))
+        scores = self._matrix.search(
+            clauses, limit, include_internal=include_internal, category=category, tags=tags
+        )
+        return scores, matched

@@ -208,12 +208,13 @@ def test_a_failing_model_degrades_to_keywords_and_says_so(engine, embedder):
     assert ids(results)[0] == "refunds"
 
 
-def test_a_damaged_index_is_refused_not_served(engine):
+@pytest.mark.parametrize("pattern", ["vectors/*.npy", "keyword/*.terms.npz"])
+def test_a_damaged_index_is_refused_not_served(engine, pattern):
     current = engine.index_dir / (engine.index_dir / "CURRENT").read_text()
-    vectors = next((current / "vectors").glob("*.npy"))
-    data = bytearray(vectors.read_bytes())
+    damaged = next(current.glob(pattern))
+    data = bytearray(damaged.read_bytes())
     data[-8:] = b"\x00\xff" * 4
-    vectors.write_bytes(bytes(data))
+    damaged.write_bytes(bytes(data))
     fresh = SearchEngine(engine.index_dir, embedder=engine.embedder)
     with pytest.raises(IndexUnavailable, match="damaged"):
         fresh.search("refund", locale="en")
