@@ -238,9 +238,10 @@ def bm25s_row(dataset: ds.Dataset, log: Log = stderr) -> Row:
     import bm25s
 
     started = time.perf_counter()
-    ids = [doc.id for doc in dataset.documents]
+    documents = [doc for doc in dataset.documents if doc.locale == dataset.locale]
+    ids = [doc.id for doc in documents]
     corpus, tokenizer = bm25s_tokens(
-        [f"{doc.title}\n{doc.body}" for doc in dataset.documents], dataset.locale
+        [f"{doc.title}\n{doc.body}" for doc in documents], dataset.locale
     )
     retriever = bm25s.BM25()
     retriever.index(corpus, show_progress=False)
@@ -299,7 +300,7 @@ def evaluate(
         dataset = ds.load(name, data, limit=limit)
         log(f"{name}: {len(dataset.documents)} documents, {len(dataset.queries)} queries")
         for backend in backends:
-            if name == ds.CROSSLINGUAL_NAME:
+            if name in ds.CROSSLINGUAL_SETS:
                 rows.extend(crosslingual_rows(dataset, backend, cache_dir, log))
             else:
                 rows.extend(engine_rows(dataset, backend, cache_dir, log))

@@ -191,12 +191,39 @@ def tokenize(text: str, locale: str) -> list[str]:
     return [t.text for t in analyzer_for(locale)(normalize_text(text))]
 
 
+@cache
+def _word_pattern(locale: str):
+    """The tokenizer regex of ``locale``'s analyzer when every later step maps one word to
+    at most one term on its own (lowercase, stop words, stemming); else None (Korean
+    morphemes depend on context, CJK bigrams split words)."""
+    lang = base_locale(locale)
+    if lang == "ko" or lang in CJK_BIGRAM_LOCALES:
+        return None
+    tokenizer = getattr(analyzer_for(locale), "items", [None])[0]
+    return tokenizer.expression if isinstance(tokenizer, RegexTokenizer) else None
+
+
+@lru_cache(maxsize=65536)
+def _word_term(word: str, locale: str) -> str | None:
+    """The index term of one word (None for a stop word)."""
+    return next((t.text for t in analyzer_for(locale)(word)), None)
+
+
 @lru_cache(maxsize=4096)
 def term_spans(text: str, locale: str) -> tuple[tuple[str, int, int], ...]:
     """(term, start, end) for each term of ``text``; offsets index into ``text`` itself.
 
-    Cached: snippets of popular chunks are cut again and again, and Korean analysis of a
-    whole section costs milliseconds.
+    Cached: snippets of popular chunks are cut again and again. Where the analyzer works
+    word by word, each distinct word is analysed once per process (a section's worth of
+    Whoosh token objects cost ~2 ms); Korean analysis runs on the whole text.
     """
-    analyzer = analyzer_for(locale)
-    return tuple((t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True))
+    pattern = _word_pattern(locale)
+    if pattern is None:
+        analyzer = analyzer_for(locale)
+        return tuple((t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True))
+    spans = []
+    for match in pattern.finditer(text):
+        term = _word_term(match.group(), locale)
+        if term is not None:
+            spans.append((term, match.start(), match.end()))
+    return tuple(spans)

@@ -43,9 +43,16 @@ EMBED_TEXT_CHARS = 2000
 CROSS_LINGUAL_MAX = 5
 # Same-language text scores higher than a translation of the same meaning (e5: by about
 # 0.05), so a foreign article goes ahead of native ones they do not beat by this much.
+# A native keyword match is no exemption: common query words match most native articles.
 CROSS_LINGUAL_BIAS = 0.04
 # A native result scoring under this share of the best native one no longer outranks them.
 CROSS_LINGUAL_NATIVE_SHARE = 0.5
+# Nearest chunks asked of each other locale, re-ranked below (articles, not chunks, count).
+CROSS_LINGUAL_CANDIDATES = 100
+# Hub correction (CSLS, Conneau et al. 2018): a foreign chunk close to much of the query
+# language's text ("hub") is close to every query in it; it is ranked by its cosine minus
+# half its mean cosine to its nearest chunks of the query's locale.
+CROSS_LINGUAL_HUB_NEIGHBOURS = 10
 QUERY_CACHE_SIZE = 256
 
 
@@ -104,6 +111,7 @@ class Generation:
         for locale, vectors in self.vectors.items():
             if vectors.dimension != self.manifest["dimension"]:
                 raise IndexUnavailable(f"index {path.name} has {locale} vectors of another size")
+        self._hubness: dict[tuple[str, str], float] = {}  # (query locale, chunk key)
         self.doc_ids: dict[str, set[str]] = {}
         for record in self.chunks.values():
             self.doc_ids.setdefault(record.locale, set()).add(record.doc_id)
@@ -145,6 +153,16 @@ class Generation:
         if category and record.category != category:
             return False
         return not tags or bool(set(tags) & set(record.tags))
+
+    def hubness(self, other: str, keys: list[str], locale: str) -> dict[str, float]:
+        """:func:`_hubness` of ``other``-locale chunks, remembered: it does not depend on
+        the query, and costs a pass over ``locale``'s vectors per chunk."""
+        missing = [key for key in keys if (locale, key) not in self._hubness]
+        if missing:
+            computed = _hubness(self, other, missing, locale)
+            for key in missing:
+                self._hubness[(locale, key)] = computed.get(key, 0.0)
+        return {key: self._hubness[(locale, key)] for key in keys}
 
     def dense(
         self, locale: str, vector: np.ndarray, limit: int, include_internal, category, tags
@@ -470,29 +488,39 @@ class SearchEngine:
         for other in generation.vectors:
             if other == locale or not covers(self.embedder, other):
                 continue
-            for key, cosine in generation.dense(other, vector, 20, **filters).items():
+            found = generation.dense(other, vector, CROSS_LINGUAL_CANDIDATES, **filters)
+            found = {
+                key: cosine
+                for key, cosine in found.items()
+                if cosine >= min_cosine and generation.chunks[key].doc_id not in native
+            }
+            hubness = generation.hubness(other, list(found), locale)
+            for key, cosine in found.items():
                 record = generation.chunks[key]
-                if record.doc_id in native or cosine < min_cosine:
-                    continue
+                rank = cosine - hubness.get(key, 0.0) / 2
                 known = offered.get(record.doc_id)
-                if known is None or cosine > known["cosine"]:
-                    offered[record.doc_id] = {"record": record, "score": cosine, "cosine": cosine}
-        foreign = sorted(offered.values(), key=lambda e: e["cosine"], reverse=True)
+                if known is None or rank > known["rank"]:
+                    offered[record.doc_id] = {
+                        "record": record,
+                        "score": cosine,
+                        "cosine": max(cosine, known["cosine"] if known else cosine),
+                        "rank": rank,
+                    }
+                else:
+                    known["cosine"] = max(known["cosine"], cosine)
+        foreign = sorted(offered.values(), key=lambda e: e["rank"], reverse=True)
         foreign = foreign[:CROSS_LINGUAL_MAX]
         if not foreign:
             return ranked
         for entry in foreign:
             entry["cross_lingual"] = True
         # Native results stay ahead while they are good answers: strong against the best
-        # native one, and matched by a query word or closer in meaning than the foreign one.
+        # native one, and closer in meaning than any foreign one by the language bias.
         top = ranked[0]["score"] if ranked else 0.0
-        bar = foreign[0]["cosine"] + CROSS_LINGUAL_BIAS
+        bar = max(entry["cosine"] for entry in foreign) + CROSS_LINGUAL_BIAS
         position = 0
         for entry in ranked:
-            good = entry["score"] >= CROSS_LINGUAL_NATIVE_SHARE * top and (
-                entry["keyword"] or entry["cosine"] >= bar
-            )
-            if not good:
+            if entry["score"] < CROSS_LINGUAL_NATIVE_SHARE * top or entry["cosine"] < bar:
                 break
             position += 1
         return ranked[:position] + foreign + ranked[position:]
@@ -533,3 +561,17 @@ class SearchEngine:
         scores = {key: s for key, s in scores.items() if generation.chunks[key].doc_id != doc_id}
         ranked = self._group(generation, scores, {})[:k]
         return [self._hit(generation, entry, "", set(), locale) for entry in ranked]
+
+
+def _hubness(generation, other: str, keys: list[str], locale: str) -> dict[str, float]:
+    """Mean cosine of each ``other``-locale chunk to its nearest chunks in ``locale``
+    (empty when ``locale`` has too few vectors to tell a hub)."""
+    source = generation.vectors.get(locale)
+    target = generation.vectors.get(other)
+    neighbours = CROSS_LINGUAL_HUB_NEIGHBOURS
+    if not keys or source is None or target is None or len(source) < neighbours:
+        return {}
+    rows = np.stack([target.matrix[target.row_of[key]] for key in keys])
+    sims = rows @ source.matrix.T
+    nearest = np.partition(sims, sims.shape[1] - neighbours, axis=1)[:, -neighbours:]
+    return dict(zip(keys, nearest.mean(axis=1).tolist(), strict=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.analyzers import tokenize
+from indexer.analyzers import analyzer_for, term_spans, tokenize
 from indexer.chunking import Document, chunk_document, markdown_to_text
 from portal.rendering import render_markdown
 
@@ -42,6 +42,18 @@ def test_japanese_and_chinese_get_character_bigrams():
 
 def test_french_is_stemmed_with_its_own_rules():
     assert tokenize("remboursements", "fr") == tokenize("remboursement", "fr")
+
+
+@pytest.mark.parametrize("locale", ["en", "fr", "ko", "ja", "xx"])
+def test_highlight_spans_are_the_terms_the_index_holds(locale):
+    text = (
+        "Running the customer's RUNS: e-mail a.b@example.com, 1,000.50 KRW; café naïve STRASSE. "
+        "비밀번호를 재설정하려면 설정을 여세요. パスワードを再設定する"
+    )
+    spans = term_spans(text, locale)
+    assert [term for term, _, _ in spans] == tokenize(text, locale)
+    analysed = analyzer_for(locale)(text, chars=True)
+    assert spans == tuple((t.text, t.startchar, t.endchar) for t in analysed)
 
 
 def test_chunks_follow_second_and_third_level_headings_but_not_code():

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from indexer import Document, IndexUnavailable, SearchEngine
+from indexer import engine as engine_module
 from indexer.embeddings import make_embedder
 from tests.conftest import TEST_EMBEDDER
 
@@ -261,6 +262,47 @@ def test_an_english_only_article_answers_a_korean_question_labeled_as_such(built
     foreign = [hit for hit in results.hits if hit.cross_lingual]
     assert [hit.id for hit in foreign][:1] == ["international-shipping"]
     assert foreign[0].locale == "en"
+
+
+def test_a_native_article_sharing_only_common_words_does_not_bury_the_english_answer(engine):
+    # "상품" matches the Korean refunds article by keyword; its meaning is further off.
+    results = engine.search("해외로 상품을 배송하면 관세는 누가 내나요?", locale="ko")
+    assert ids(results)[0] == "international-shipping"
+    assert results.hits[0].cross_lingual and results.hits[0].locale == "en"
+
+
+def test_a_good_native_answer_stays_ahead_of_foreign_ones(engine):
+    results = engine.search("비밀번호를 잊어버렸어요. 재설정은 어떻게 하나요?", locale="ko")
+    assert ids(results)[0] == "reset-password" and results.hits[0].locale == "ko"
+    foreign = [i for i, hit in enumerate(results.hits) if hit.cross_lingual]
+    assert len(foreign) <= engine_module.CROSS_LINGUAL_MAX
+    assert all(not results.hits[i].cross_lingual for i in range(min(foreign, default=0)))
+
+
+def test_foreign_hubs_close_to_all_query_language_text_are_marked_down():
+    """CSLS: a foreign chunk near every Korean chunk (say, a table of contents) gets a higher
+    hubness than one near a few of them, so a specific answer can overtake it."""
+    from types import SimpleNamespace
+
+    from indexer.vectors import VectorIndex
+
+    rng = np.random.default_rng(0)
+    korean = rng.normal(size=(20, 8)) + 3.0  # Korean text shares one direction
+    korean /= np.linalg.norm(korean, axis=1, keepdims=True)
+    hub = korean.mean(axis=0)
+    specific = korean[0] * 0.3 + rng.normal(size=8)
+    english = np.stack([hub / np.linalg.norm(hub), specific / np.linalg.norm(specific)])
+    generation = SimpleNamespace(
+        vectors={
+            "ko": VectorIndex([f"k{i}" for i in range(20)], korean),
+            "en": VectorIndex(["hub", "specific"], english),
+        }
+    )
+    hubness = engine_module._hubness(generation, "en", ["hub", "specific"], "ko")
+    assert hubness["hub"] > hubness["specific"]
+    # Too little Korean text to tell a hub: plain cosine.
+    generation.vectors["ko"] = VectorIndex(["k0"], korean[:1])
+    assert engine_module._hubness(generation, "en", ["hub"], "ko") == {}
 
 
 def test_concurrent_queries_get_the_same_vectors_as_serial_ones(embedder):
