@@ -613,3 +613,15 @@ def test_the_editor_service_refuses_a_duplicate_id_in_the_same_locale(app):
 
         with pytest.raises(EditError, match="already exists in ko"):
             editor.save(draft, author=None, base_version="")
+
+
+@pytest.mark.parametrize("page", ["/write/", "/write/translations"])
+def test_language_tabs_switch_the_same_page_and_mark_the_current_language(writer, page):
+    body = text(writer.get(f"{page}?locale=ko"))
+    tabs = re.search(r'<ul class="locale-tabs".*?</ul>', body, re.S).group(0)
+    links = re.findall(r'<a href="([^"]+)" lang="(\w+)"( aria-current="page")?', tabs)
+    assert {(href, code) for href, code, _ in links} == {
+        (f"{page}?locale=en", "en"),
+        (f"{page}?locale=ko", "ko"),
+    }
+    assert [code for _, code, current in links if current] == ["ko"]
