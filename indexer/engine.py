@@ -14,6 +14,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,7 @@ CROSS_LINGUAL_CANDIDATES = 100
 # half its mean cosine to its nearest chunks of the query's locale.
 CROSS_LINGUAL_HUB_NEIGHBOURS = 10
 QUERY_CACHE_SIZE = 256
+EMBED_THREADS = 4  # query embeddings in flight at once per engine (each uses torch's threads)
 
 
 def embedding_text(record: ChunkRecord) -> str:
@@ -198,6 +200,7 @@ class SearchEngine:
         self._open_lock = threading.Lock()
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._embed_pool = ThreadPoolExecutor(EMBED_THREADS, thread_name_prefix="embed")
 
     # -- opening -----------------------------------------------------------------
 
@@ -420,6 +423,11 @@ class SearchEngine:
         candidates = max(50, (k + offset) * 5)
         filters = {"include_internal": include_internal, "category": category, "tags": tags}
 
+        # The query's embedding is computed on another thread while the keyword leg runs
+        # here: torch releases the GIL, so the two legs overlap on a multi-core machine.
+        dense_ready = mode != "keyword" and covers(self.embedder, locale)
+        embedding = self._embed_pool.submit(self.query_vector, query) if dense_ready else None
+
         keyword_scores: dict[str, float] = {}
         matched: set[str] = set()
         if mode != "dense" and locale in generation.keyword:
@@ -431,11 +439,10 @@ class SearchEngine:
                 self._signature = None
                 raise IndexUnavailable(f"keyword index for {locale} failed ({exc})") from exc
 
-        dense_ready = mode != "keyword" and covers(self.embedder, locale)
         vector, degraded = None, None
-        if self.embedder is not None and mode != "keyword":
+        if embedding is not None:
             try:
-                vector = self.query_vector(query)
+                vector = embedding.result()
             except Exception as exc:  # noqa: BLE001 - fall back to keywords, say so
                 log.exception("query embedding failed")
                 degraded = f"semantic ranking unavailable ({type(exc).__name__})"
