@@ -243,7 +243,7 @@ def measure(
             log(f"  {mode}: p50 {latencies[-1].p50_ms} ms")
         leg = fresh.current().keyword["en"]
         latencies.append(
-            time_queries("keyword leg (Whoosh)", queries, lambda q: leg.search(q, limit=50))
+            time_queries("keyword leg alone", queries, lambda q: leg.search(q, limit=50))
         )
         rss = rss_mb()  # the engine serving: model, index, searchers
         began = time.perf_counter()

@@ -14,7 +14,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -55,7 +54,6 @@ CROSS_LINGUAL_CANDIDATES = 100
 # half its mean cosine to its nearest chunks of the query's locale.
 CROSS_LINGUAL_HUB_NEIGHBOURS = 10
 QUERY_CACHE_SIZE = 256
-EMBED_THREADS = 4  # query embeddings in flight at once per engine (each uses torch's threads)
 
 
 def embedding_text(record: ChunkRecord) -> str:
@@ -200,7 +198,6 @@ class SearchEngine:
         self._open_lock = threading.Lock()
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
-        self._embed_pool = ThreadPoolExecutor(EMBED_THREADS, thread_name_prefix="embed")
 
     # -- opening -----------------------------------------------------------------
 
@@ -423,11 +420,6 @@ class SearchEngine:
         candidates = max(50, (k + offset) * 5)
         filters = {"include_internal": include_internal, "category": category, "tags": tags}
 
-        # The query's embedding is computed on another thread while the keyword leg runs
-        # here: torch releases the GIL, so the two legs overlap on a multi-core machine.
-        dense_ready = mode != "keyword" and covers(self.embedder, locale)
-        embedding = self._embed_pool.submit(self.query_vector, query) if dense_ready else None
-
         keyword_scores: dict[str, float] = {}
         matched: set[str] = set()
         if mode != "dense" and locale in generation.keyword:
@@ -439,10 +431,13 @@ class SearchEngine:
                 self._signature = None
                 raise IndexUnavailable(f"keyword index for {locale} failed ({exc})") from exc
 
+        # Embedded on this thread: on a worker thread (to overlap the keyword leg, now ~2 ms)
+        # MiniLM took 14.3 ms instead of 10.6 at p50.
+        dense_ready = mode != "keyword" and covers(self.embedder, locale)
         vector, degraded = None, None
-        if embedding is not None:
+        if dense_ready:
             try:
-                vector = embedding.result()
+                vector = self.query_vector(query)
             except Exception as exc:  # noqa: BLE001 - fall back to keywords, say so
                 log.exception("query embedding failed")
                 degraded = f"semantic ranking unavailable ({type(exc).__name__})"
