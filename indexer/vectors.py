@@ -14,6 +14,9 @@ import faiss
 import numpy as np
 
 APPROXIMATE_FROM = 200_000
+# One query at a time is searched; with FAISS's OpenMP team on both cores, competing with
+# torch's still-spinning threads, a flat scan of 50k vectors took 11.5 ms instead of 3.8.
+FAISS_THREADS = 1
 
 
 class VectorIndex:
@@ -39,6 +42,7 @@ class VectorIndex:
     def faiss_index(self):
         """The FAISS index over the matrix, built on first search."""
         if self._faiss is None:
+            faiss.omp_set_num_threads(FAISS_THREADS)
             if len(self.keys) >= APPROXIMATE_FROM:
                 index = faiss.IndexHNSWFlat(self.dimension, 32, faiss.METRIC_INNER_PRODUCT)
                 index.hnsw.efSearch = 128
