@@ -80,6 +80,7 @@ class SentenceTransformerEmbedder:
         self.similarity_floor = similarity_floor
         self.cross_lingual_floor = similarity_floor
         self._model = None
+        self._query_encoder = None  # ONNX Runtime when it reproduces torch; False: torch
         self._lock = threading.Lock()
 
     def _load(self):
@@ -110,8 +111,25 @@ class SentenceTransformerEmbedder:
             )
         )
 
+    def _onnx(self):
+        """The ONNX Runtime query encoder (see :mod:`indexer.onnxquery`), or None."""
+        if self._query_encoder is None:
+            model = self._load()
+            with self._lock:
+                if self._query_encoder is None:
+                    from indexer.onnxquery import onnx_query_encoder
+
+                    encoder = onnx_query_encoder(
+                        model, self.name, lambda texts: self._encode(texts, "")
+                    )
+                    self._query_encoder = encoder or False
+        return self._query_encoder or None
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors for search queries."""
+        """Unit vectors for search queries (through ONNX Runtime when it can serve them)."""
+        encoder = self._onnx()
+        if encoder is not None:
+            return encoder.encode([self._prefixes[0] + t for t in texts])
         return self._encode(texts, self._prefixes[0])
 
     def encode_passages(self, texts: Sequence[str], progress: Progress = None) -> np.ndarray:
