@@ -29,10 +29,10 @@ from bench.embedcache import DEFAULT_CACHE, CachingEmbedder
 from bench.synthetic import synthetic_corpus, synthetic_queries
 from indexer import Document, SearchEngine
 from indexer.analyzers import term_spans
+from indexer.engine import LEG_CANDIDATES
 
 MODES = ("keyword", "dense", "hybrid")
 PAGE = 10  # results per page, as the search page asks
-LEG_CANDIDATES = 50  # chunks the engine asks each leg for at k=10
 WARM_UP = 20
 EMBED_SAMPLE = 128
 UPDATES = 3
@@ -243,7 +243,9 @@ def measure(
             log(f"  {mode}: p50 {latencies[-1].p50_ms} ms")
         leg = fresh.current().keyword["en"]
         latencies.append(
-            time_queries("keyword leg alone", queries, lambda q: leg.search(q, limit=50))
+            time_queries(
+                "keyword leg alone", queries, lambda q: leg.search(q, limit=LEG_CANDIDATES)
+            )
         )
         rss = rss_mb()  # the engine serving: model, index, searchers
         began = time.perf_counter()

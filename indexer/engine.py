@@ -40,6 +40,10 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None] | None
 MODES = ("hybrid", "keyword", "dense")
 EMBED_TEXT_CHARS = 2000
+# Chunks each leg contributes to fusion. Fixed for every page up to 100 results, because
+# min-max scaling depends on the depth: a search page (k=10) and the evaluation (k=100)
+# rank their first ten identically only when both fuse the same candidates.
+LEG_CANDIDATES = 200
 CROSS_LINGUAL_MAX = 5
 # Same-language text scores higher than a translation of the same meaning (e5: by about
 # 0.05), so a foreign article goes ahead of native ones they do not beat by this much.
@@ -417,7 +421,7 @@ class SearchEngine:
         empty = SearchResults(query, locale, "keyword", None, (), 0)
         if not query:
             return empty
-        candidates = max(50, (k + offset) * 5)
+        candidates = max(LEG_CANDIDATES, (k + offset) * 2)
         filters = {"include_internal": include_internal, "category": category, "tags": tags}
 
         keyword_scores: dict[str, float] = {}
