@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +81,6 @@ class TermMatrix:
     ):
         self.keys = keys
         self.vocabulary = vocabulary
-        self.column_of = {term: column for column, term in enumerate(vocabulary)}
         self.indptr = indptr.astype(np.int64, copy=False)
         self.rows = rows.astype(np.int32, copy=False)
         self.weights = weights.astype(np.float32, copy=False)
@@ -94,12 +94,18 @@ class TermMatrix:
             raise ValueError("term matrix arrays disagree")
         if any(len(self.lengths[name]) != len(keys) for name in SCORED_FIELDS):
             raise ValueError("term matrix lengths disagree with its chunks")
-        self._norms = self._length_norms()
 
     def __len__(self) -> int:
         return len(self.keys)
 
-    def _length_norms(self) -> dict[str, np.ndarray]:
+    @cached_property
+    def column_of(self) -> dict[tuple[str, str], int]:
+        """(field, term) -> column (built on first use: a matrix written, never searched,
+        does not need it)."""
+        return {term: column for column, term in enumerate(self.vocabulary)}
+
+    @cached_property
+    def _norms(self) -> dict[str, np.ndarray]:
         """Per field, BM25's ``K1 * (1 - B + B * length / average length``) of every chunk."""
         count = max(len(self.keys), 1)
         norms = {}
