@@ -25,6 +25,10 @@ ARTICLES = REPO / "articles"
 CROSSLINGUAL = REPO / "bench" / "data" / "crosslingual_ko.jsonl"
 # Questions written after the cross-lingual rules were last changed, never tuned on.
 CROSSLINGUAL_HELDOUT = REPO / "bench" / "data" / "crosslingual_ko_heldout.jsonl"
+# Written by a helper that never ran the engine, before the language offset was measured.
+CROSSLINGUAL_HELDOUT2 = REPO / "bench" / "data" / "crosslingual_ko_heldout2.jsonl"
+# Korean questions whose answer the site has in Korean: foreign results must not push it down.
+NATIVE_KO = REPO / "bench" / "data" / "native_ko.jsonl"
 ADOBE_EN = Path("adobe_commerce_kb") / "en"
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
@@ -53,10 +57,13 @@ BEIR_SETS = {
 }
 HALVES = ("tune", "held-out")
 CROSSLINGUAL_NAME = "crosslingual_ko"
-# Cross-lingual question sets by name -> (question file, split label); same corpus.
+# Question sets asked of the bilingual site, by name -> (question file, split label, locale
+# of the answers); one corpus, so one embedding cache.
 CROSSLINGUAL_SETS = {
-    CROSSLINGUAL_NAME: (CROSSLINGUAL, "ko→en"),
-    f"{CROSSLINGUAL_NAME}_heldout": (CROSSLINGUAL_HELDOUT, "ko→en held-out"),
+    CROSSLINGUAL_NAME: (CROSSLINGUAL, "ko→en", "en"),
+    f"{CROSSLINGUAL_NAME}_heldout": (CROSSLINGUAL_HELDOUT, "ko→en held-out", "en"),
+    f"{CROSSLINGUAL_NAME}_heldout2": (CROSSLINGUAL_HELDOUT2, "ko→en held-out 2", "en"),
+    "native_ko": (NATIVE_KO, "ko→ko, cross-lingual on", "ko"),
 }
 ALL_DATASETS = (*BEIR_SETS, *CROSSLINGUAL_SETS)
 
@@ -189,17 +196,22 @@ def load_crosslingual(
     articles: Path = ARTICLES,
     limit: int | None = None,
     split: str = "ko→en",
+    answers: str = "en",
 ) -> Dataset:
-    """Korean questions whose answer exists only in English (sample articles + Adobe KB in
-    English), asked of a site that also has the Korean sample articles, as the real one does:
-    native results compete with the foreign ones, and the cross-lingual ranking sees the
-    site's own Korean text.
+    """Korean questions asked of a bilingual site: the sample articles in English and
+    Korean plus the English side of the Adobe KB, as the real one is: native results compete
+    with the foreign ones, and the cross-lingual ranking sees the site's own Korean text.
+    With ``answers="en"`` every answer exists only in English; with ``"ko"`` in Korean.
 
     Every question set shares the name ``crosslingual_ko`` (and so its embedding cache);
     ``split`` tells them apart in the table."""
     english = sample_documents(articles, "en") + adobe_documents(data)
-    documents = english + sample_documents(articles, "ko")
-    known = {doc.id for doc in english} - {doc.id for doc in documents if doc.locale == "ko"}
+    korean = sample_documents(articles, "ko")
+    documents = english + korean
+    if answers == "en":
+        known = {doc.id for doc in english} - {doc.id for doc in korean}
+    else:
+        known = {doc.id for doc in korean}
     queries: dict[str, str] = {}
     qrels: dict[str, dict[str, int]] = {}
     for number, row in enumerate(_read_jsonl(Path(questions))):
@@ -211,7 +223,7 @@ def load_crosslingual(
     queries = limit_queries(queries, limit)
     qrels = {qid: qrels[qid] for qid in queries}
     return Dataset(
-        CROSSLINGUAL_NAME, split, "en", tuple(documents), queries, qrels, query_locale="ko"
+        CROSSLINGUAL_NAME, split, answers, tuple(documents), queries, qrels, query_locale="ko"
     )
 
 
@@ -223,8 +235,8 @@ def load(
 ) -> Dataset:
     """Any evaluation set by name (see :data:`ALL_DATASETS`)."""
     if name in CROSSLINGUAL_SETS:
-        questions, label = CROSSLINGUAL_SETS[name]
-        return load_crosslingual(data, questions, limit=limit, split=label)
+        questions, label, answers = CROSSLINGUAL_SETS[name]
+        return load_crosslingual(data, questions, limit=limit, split=label, answers=answers)
     if name not in BEIR_SETS:
         raise ValueError(f"unknown dataset {name!r} (known: {', '.join(ALL_DATASETS)})")
     return load_beir(data, name, split, limit)

