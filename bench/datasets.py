@@ -51,7 +51,7 @@ class BeirSet:
 
 BEIR_SETS = {
     "scifact": BeirSet("scifact", "en", "test", tune_split="train", check_split="test"),
-    "stackfaq": BeirSet("stackfaq", "en", "test", check_split="test"),
+    "stackfaq": BeirSet("stackfaq", "en", "test", "test:tune", "test:held-out"),
     "autorag_ko": BeirSet("autorag_ko", "ko", "test", "test:tune", "test:held-out"),
     "belebele_ko": BeirSet("belebele_ko", "ko", "test", "test:tune", "test:held-out"),
 }

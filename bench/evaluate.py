@@ -138,7 +138,7 @@ def run_queries(
 
 def setting_name(method: str, weight: float) -> str:
     """How a fusion setting is printed."""
-    return "rrf" if method == "rrf" else f"minmax {weight:.1f}"
+    return "rrf" if method == "rrf" else f"{method} {weight:.1f}"
 
 
 def _mode_label(mode: str, used: set[str], fusion: FusionConfig | None = None) -> str:

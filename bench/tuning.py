@@ -1,6 +1,9 @@
 """``portal eval --tune``: every fusion setting of a grid, through the engine, on each set's
-tuning queries (SciFact train; a fixed half of each Korean set), then on queries no choice
-was made on (SciFact test, StackFAQ, the other Korean half) to check the choice holds.
+tuning queries (SciFact train; a fixed half of StackFAQ and of each Korean set), then on
+queries no choice was made on (SciFact test, the other halves) to check the choice holds.
+StackFAQ has no training split, so its test queries are split in two by
+:func:`bench.datasets.query_half` (a hash of the query id): ``test:tune`` is tuned on,
+``test:held-out`` reported.
 
 The winner per locale family and backend is the setting with the best mean nDCG@10 over
 that family's tuning sets; it is printed as the ``FusionConfig`` for ``indexer/hybrid.py``.
@@ -19,7 +22,11 @@ from bench.metrics import mean
 from indexer import DEFAULT_FUSION, FusionConfig, SearchEngine, make_embedder
 from indexer.embeddings import covers
 
-FUSION_GRID = (("rrf", 0.0), *(("minmax", w / 10) for w in range(1, 10)))
+FUSION_GRID = (
+    ("rrf", 0.0),
+    *(("minmax", w / 10) for w in range(1, 10)),
+    *(("absolute", w / 10) for w in range(1, 10)),
+)
 LEGS = ("keyword", "dense")
 SETTINGS = (*LEGS, *(setting_name(m, w) for m, w in FUSION_GRID))
 

@@ -40,9 +40,9 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None] | None
 MODES = ("hybrid", "keyword", "dense")
 EMBED_TEXT_CHARS = 2000
-# Chunks each leg contributes to fusion. Fixed for every page up to 100 results, because
-# min-max scaling depends on the depth: a search page (k=10) and the evaluation (k=100)
-# rank their first ten identically only when both fuse the same candidates.
+# Chunks each leg contributes to fusion, the same for every page up to 100 results: min-max
+# fusion (still selectable) depends on the depth, so a search page (k=10) and the evaluation
+# (k=100) rank their first ten identically only when both fuse the same candidates.
 LEG_CANDIDATES = 200
 CROSS_LINGUAL_MAX = 5
 # Translations of one article sit apart in a multilingual model's space along a nearly
@@ -445,9 +445,10 @@ class SearchEngine:
 
         keyword_scores: dict[str, float] = {}
         matched: set[str] = set()
+        ceiling = 0.0
         if mode != "dense" and locale in generation.keyword:
             try:
-                keyword_scores, matched = generation.keyword[locale].search(
+                keyword_scores, matched, ceiling = generation.keyword[locale].search(
                     query, limit=candidates, **filters
                 )
             except Exception as exc:  # noqa: BLE001 - a damaged keyword index is not served
@@ -472,7 +473,13 @@ class SearchEngine:
             fused, used = dense_scores, "dense"
         elif dense_ready and vector is not None:
             fused, used = (
-                fuse(keyword_scores, dense_scores, self.fusion.for_locale(locale)),
+                fuse(
+                    keyword_scores,
+                    dense_scores,
+                    self.fusion.for_locale(locale),
+                    keyword_max=ceiling,
+                    dense_floor=getattr(self.embedder, "similarity_floor", 0.0),
+                ),
                 "hybrid",
             )
         else:
@@ -591,7 +598,7 @@ class SearchEngine:
             floor = getattr(self.embedder, "similarity_floor", 0.0)
             scores = {key: s for key, s in scores.items() if s >= floor}
         else:
-            scores, _ = generation.keyword[locale].search(records[0].title, limit=60)
+            scores = generation.keyword[locale].search(records[0].title, limit=60).scores
         scores = {key: s for key, s in scores.items() if generation.chunks[key].doc_id != doc_id}
         ranked = self._group(generation, scores, {})[:k]
         return [self._hit(generation, entry, "", set(), locale) for entry in ranked]

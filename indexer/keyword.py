@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 from whoosh import index
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
@@ -30,6 +31,16 @@ from indexer.documents import Document
 from indexer.termmatrix import TermMatrix, chunk_terms
 
 FIELD_BOOSTS = {"content": 1.0, "title": 0.5, "tags": 1.0}
+
+
+class KeywordHits(NamedTuple):
+    """What one keyword search found."""
+
+    scores: dict[str, float]  # chunk key -> BM25F, best first
+    matched: set[str]  # the query's terms and typo variants, for highlighting
+    ceiling: float  # the most a chunk could score: each term saturated in every field
+
+
 TEXT_FIELDS = ("content", "title")
 MAX_QUERY_TERMS = 32
 MAX_SCORED_TERMS = 16
@@ -206,24 +217,34 @@ class KeywordIndex:
         include_internal: bool = False,
         category: str | None = None,
         tags: tuple[str, ...] | None = None,
-    ) -> tuple[dict[str, float], set[str]]:
-        """BM25F scores of the best chunks (chunk key -> score) and the matched terms."""
+    ) -> KeywordHits:
+        """BM25F scores of the best chunks, the matched terms, the query's ceiling."""
         if self._matrix is None:
             self.open()
         terms = self.rarest(self.query_terms(text))
         if not terms:
-            return {}, set()
+            return KeywordHits({}, set(), 0.0)
         expansions = self.expand_typos(terms)
-        clauses, matched = [], set(terms)
+        clauses, matched, ceiling = [], set(terms), 0.0
         for term in terms:
             variants = [(term, 1.0)] + [(v, 0.8) for v in expansions.get(term, [])]
+            best = 0.0
             for variant, weight in variants:
                 matched.add(variant)
                 for field in TEXT_FIELDS:
                     if FIELD_BOOSTS[field]:
                         clauses.append((field, variant, FIELD_BOOSTS[field] * weight))
+                best = max(best, weight * self._saturated(variant))
             clauses.append(("tags", term.lower(), FIELD_BOOSTS["tags"]))
+            tag = FIELD_BOOSTS["tags"] * self._matrix.saturated_score("tags", term.lower())
+            ceiling += best + tag
         scores = self._matrix.search(
             clauses, limit, include_internal=include_internal, category=category, tags=tags
         )
-        return scores, matched
+        return KeywordHits(scores, matched, ceiling)
+
+    def _saturated(self, term: str) -> float:
+        """The most ``term`` can add to a chunk's score over the text fields."""
+        return sum(
+            FIELD_BOOSTS[field] * self._matrix.saturated_score(field, term) for field in TEXT_FIELDS
+        )

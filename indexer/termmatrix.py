@@ -31,6 +31,11 @@ K1 = 1.2
 SCORED_FIELDS = ("content", "title", "tags")
 
 
+def _idf(count: int, frequency: int) -> float:
+    """Whoosh's BM25 idf of a term in ``frequency`` of ``count`` chunks."""
+    return float(np.log(count / (frequency + 1)) + 1)
+
+
 def quantized(length: int) -> float:
     """A field length as Whoosh stores it per document (one byte, lossy above ~100)."""
     return float(byte_to_length(length_to_byte(length)))
@@ -197,6 +202,12 @@ class TermMatrix:
         column = self.column_of.get((field, term))
         return 0 if column is None else int(self.indptr[column + 1] - self.indptr[column])
 
+    def saturated_score(self, field: str, term: str) -> float:
+        """The most one clause for ``term`` in ``field`` (boost 1) can add to a chunk's score:
+        BM25 saturates at ``idf * (K1 + 1)`` however often the term occurs."""
+        frequency = self.document_frequency(field, term)
+        return _idf(len(self.keys), frequency) * (K1 + 1) if frequency else 0.0
+
     def has_term(self, field: str, term: str) -> bool:
         """Whether any live chunk has ``term`` in ``field``."""
         return self.document_frequency(field, term) > 0
@@ -240,7 +251,7 @@ class TermMatrix:
                 continue
             rows = self.rows[start:end]
             tf = self.weights[start:end]
-            idf = np.log(count / (end - start + 1)) + 1
+            idf = _idf(count, end - start)
             scores[rows] += boost * idf * (tf * (K1 + 1)) / (tf + self._norms[field][rows])
         allowed = self._allowed(include_internal, category, tags)
         if allowed is not None:

@@ -53,7 +53,7 @@ def test_scores_equal_whoosh_bm25f(tmp_path, documents, locale):
     keyword = write_index(tmp_path, locale, docs)
     compared = 0
     for text in QUERIES[locale]:
-        ours, _ = keyword.search(text, limit=1000, include_internal=True)
+        ours = keyword.search(text, limit=1000, include_internal=True).scores
         theirs = whoosh_scores(keyword, text)
         assert ours.keys() == theirs.keys(), text
         for key, score in theirs.items():
@@ -74,8 +74,10 @@ def test_an_update_scores_like_a_fresh_build(tmp_path, documents):
     updated.open()
     fresh = write_index(tmp_path / "fresh", "en", rest + edited)
     for text in [*QUERIES["en"], "refund policy"]:
-        ours, _ = updated.search(text, limit=1000, include_internal=True)
-        theirs, _ = fresh.search(text, limit=1000, include_internal=True)
+        ours = updated.search(text, limit=1000, include_internal=True)
+        theirs = fresh.search(text, limit=1000, include_internal=True)
+        assert ours.ceiling == pytest.approx(theirs.ceiling, rel=1e-9)
+        ours, theirs = ours.scores, theirs.scores
         assert ours.keys() == theirs.keys()
         for key, score in theirs.items():
             assert ours[key] == pytest.approx(score, rel=1e-6)
@@ -91,17 +93,17 @@ def test_filters_leave_out_internal_other_categories_and_other_tags(tmp_path, do
         return {key.rsplit("|", 1)[0] for key in scores}
 
     everything = " ".join(d.title for d in english)
-    public, _ = keyword.search(everything, limit=1000)
-    staff, _ = keyword.search(everything, limit=1000, include_internal=True)
+    public = keyword.search(everything, limit=1000).scores
+    staff = keyword.search(everything, limit=1000, include_internal=True).scores
     assert not doc_keys(public) & internal
     assert doc_keys(staff) & internal
     category = english[0].category
-    in_category, _ = keyword.search(everything, limit=1000, category=category)
+    in_category = keyword.search(everything, limit=1000, category=category).scores
     assert doc_keys(in_category) == {
         d.key for d in english if d.category == category and d.visibility == "public"
     }
     tag = next(t for d in english for t in d.tags)
-    tagged, _ = keyword.search(everything, limit=1000, tags=(tag.upper(),))
+    tagged = keyword.search(everything, limit=1000, tags=(tag.upper(),)).scores
     assert doc_keys(tagged) == {
         d.key for d in english if tag in d.tags and d.visibility == "public"
     }
@@ -110,7 +112,22 @@ def test_filters_leave_out_internal_other_categories_and_other_tags(tmp_path, do
 
 def test_limit_keeps_the_best_scores_in_order(tmp_path, documents):
     keyword = write_index(tmp_path, "en", [d for d in documents if d.locale == "en"])
-    every, _ = keyword.search("password refund account order", limit=1000)
-    top, _ = keyword.search("password refund account order", limit=3)
+    every = keyword.search("password refund account order", limit=1000).scores
+    top = keyword.search("password refund account order", limit=3).scores
     assert list(top.values()) == sorted(every.values(), reverse=True)[:3]
     assert list(top.values()) == sorted(top.values(), reverse=True)
+
+
+@pytest.mark.parametrize("locale", ["en", "ko"])
+def test_no_chunk_scores_above_the_query_ceiling(tmp_path, documents, locale):
+    """Absolute fusion divides by the ceiling: a share above 1 would mean it is wrong."""
+    keyword = write_index(tmp_path, locale, [d for d in documents if d.locale == locale])
+    for text in QUERIES[locale]:
+        found = keyword.search(text, limit=1000, include_internal=True)
+        if found.scores:
+            assert 0 < max(found.scores.values()) <= found.ceiling, text
+    # An article's own title as the query comes within reach of the ceiling.
+    title = next(d.title for d in documents if d.locale == locale)
+    found = keyword.search(title, limit=1000, include_internal=True)
+    assert max(found.scores.values()) >= 0.3 * found.ceiling
+    assert keyword.search("xyzzy", limit=10).ceiling == 0.0
