@@ -31,16 +31,6 @@ from indexer.documents import Document
 from indexer.termmatrix import TermMatrix, chunk_terms
 
 FIELD_BOOSTS = {"content": 1.0, "title": 0.5, "tags": 1.0}
-
-
-class KeywordHits(NamedTuple):
-    """What one keyword search found."""
-
-    scores: dict[str, float]  # chunk key -> BM25F, best first
-    matched: set[str]  # the query's terms and typo variants, for highlighting
-    ceiling: float  # the most a chunk could score: each term saturated in every field
-
-
 TEXT_FIELDS = ("content", "title")
 MAX_QUERY_TERMS = 32
 MAX_SCORED_TERMS = 16
@@ -49,6 +39,14 @@ MAX_TYPO_VARIANTS = 4
 # Replacements and insertions are tried with the characters most used in the vocabulary:
 # all of a Latin alphabet, the common syllables of Hangul.
 TYPO_ALPHABET_SIZE = 64
+
+
+class KeywordHits(NamedTuple):
+    """What one keyword search found."""
+
+    scores: dict[str, float]  # chunk key -> BM25F, best first
+    matched: set[str]  # the query's terms and typo variants, for highlighting
+    ceiling: float  # the most a chunk could score: each term saturated in every field
 
 
 def one_edit_away(word: str, alphabet: str, prefix: int = 1) -> set[str]:
