@@ -2,7 +2,8 @@
 
 The matrix (``<locale>.npy``) and its row keys (``<locale>.keys.json``) are the stored
 truth; the FAISS index is built from them when a generation is opened: exact search
-(``IndexFlatIP``) up to :data:`APPROXIMATE_FROM` rows, HNSW above.
+(``IndexFlatIP``; from :data:`HALF_PRECISION_FROM` rows over 16-bit floats) up to
+:data:`APPROXIMATE_FROM` rows, HNSW above.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ import faiss
 import numpy as np
 
 APPROXIMATE_FROM = 200_000
+# The exact scan is bound by memory traffic: over 16-bit floats a scan of 50k vectors took
+# 3.3 ms instead of 5.7 on one thread, with cosines within 1e-4 of fp32 (same top 10 for
+# 98% of queries, the rest swapping near-ties). Small indexes stay exact.
+HALF_PRECISION_FROM = 20_000
 # One query at a time is searched; with FAISS's OpenMP team on both cores, competing with
 # torch's still-spinning threads, a flat scan of 50k vectors took 11.5 ms instead of 3.8.
 FAISS_THREADS = 1
@@ -46,6 +51,10 @@ class VectorIndex:
             if len(self.keys) >= APPROXIMATE_FROM:
                 index = faiss.IndexHNSWFlat(self.dimension, 32, faiss.METRIC_INNER_PRODUCT)
                 index.hnsw.efSearch = 128
+            elif len(self.keys) >= HALF_PRECISION_FROM:
+                index = faiss.IndexScalarQuantizer(
+                    self.dimension, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+                )
             else:
                 index = faiss.IndexFlatIP(self.dimension)
             if len(self.keys):

@@ -413,3 +413,20 @@ def test_writers_in_two_engines_never_interleave(engine, embedder):
     found = ids(engine.search("delivery note", locale="en", k=20))
     assert {f"note-{i}" for i in range(4)} <= set(found)
     assert len(os.listdir(engine.index_dir)) <= 6  # old generations are cleaned up
+
+
+def test_a_large_vector_index_scanned_at_half_precision_finds_the_same_chunks(monkeypatch):
+    from indexer import vectors
+
+    rng = np.random.default_rng(2)
+    matrix = rng.normal(size=(3000, 64)).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    keys = [f"c{i}" for i in range(len(matrix))]
+    query = matrix[7] + 0.1 * rng.normal(size=64).astype(np.float32)
+    query /= np.linalg.norm(query)
+    exact = vectors.VectorIndex(keys, matrix).search(query, 20)
+    monkeypatch.setattr(vectors, "HALF_PRECISION_FROM", 1000)
+    half = vectors.VectorIndex(keys, matrix).search(query, 20)
+    assert [key for key, _ in half[:10]] == [key for key, _ in exact[:10]]
+    assert half[0][0] == "c7"
+    np.testing.assert_allclose([s for _, s in half], [s for _, s in exact], atol=1e-3)
