@@ -4,11 +4,7 @@ Each chunk's title, heading and body are indexed together in one ``content`` fie
 title once more on its own with a smaller weight. Measured on SciFact test (keyword only):
 separate title/heading/body fields with boosts 3/2/1 gave nDCG@10 0.586; equal weights
 0.650; one content field is as good and needs a third of the query clauses, which is what
-makes long questions fast (Whoosh scores every clause of a disjunction). The title's own
-weight was chosen with the hybrid ranking on the tuning splits (SciFact train + StackFAQ's
-tuning half, absolute fusion 0.5; mean nDCG@10): 0 0.8499, 0.125 0.8501, 0.25 0.8499,
-0.375 0.8493, 0.5 0.8492, 1.0 0.8431. Differences under 0.25 are noise; 0.25 keeps more of
-the keyword-only ranking on StackFAQ, whose titles are the questions (0.875; 0.125: 0.866).
+makes long questions fast (Whoosh scores every clause of a disjunction).
 
 Queries are built term by term from the locale's analyzer, never through Whoosh's query
 parser, so user text such as ``AND OR * ~ ( "`` is just words. A query word missing from
@@ -34,7 +30,7 @@ from indexer.chunking import Chunk
 from indexer.documents import Document
 from indexer.termmatrix import TermMatrix, chunk_terms
 
-FIELD_BOOSTS = {"content": 1.0, "title": 0.25, "tags": 1.0}
+FIELD_BOOSTS = {"content": 1.0, "title": 0.5, "tags": 1.0}
 TEXT_FIELDS = ("content", "title")
 MAX_QUERY_TERMS = 32
 MAX_SCORED_TERMS = 16
