@@ -25,6 +25,7 @@ file in pure Python: 56 ms per unknown word at 10k articles).
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -34,7 +35,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from indexer.analyzers import analyzer_for, normalize_text
 from indexer.chunking import Chunk
 from indexer.documents import Document
-from indexer.termmatrix import TermMatrix, chunk_terms
+from indexer.termmatrix import SCORED_FIELDS, TermMatrix, chunk_terms
 
 FIELD_BOOSTS = {"content": 1.0, "title": 0.5, "tags": 1.0}
 TEXT_FIELDS = ("content", "title")
@@ -53,6 +54,36 @@ class KeywordHits(NamedTuple):
     scores: dict[str, float]  # chunk key -> BM25F, best first
     matched: set[str]  # the query's terms and typo variants, for highlighting
     ceiling: float  # the most a chunk could score: each term saturated in every field
+
+
+@contextmanager
+def analysed_once(schema: Schema):
+    """Let the term matrix reuse the analysis Whoosh's writer has just done: inside, each
+    scored field of ``schema`` keeps its last results until they are asked for once more.
+    Korean morpheme analysis is most of a build's time. The schema is pickled at commit, so
+    the plain methods are back before that."""
+    fields = [schema[name] for name in SCORED_FIELDS]
+    for field in fields:
+        field.index = _remembering(field.index)
+    try:
+        yield
+    finally:
+        for field in fields:
+            del field.index
+
+
+def _remembering(analyse):
+    pending: dict[str, list] = {}
+
+    def index_once(value, **kwargs):
+        if kwargs:
+            return analyse(value, **kwargs)
+        if value in pending:
+            return iter(pending.pop(value))
+        items = pending[value] = list(analyse(value))
+        return iter(items)
+
+    return index_once
 
 
 def one_edit_away(word: str, alphabet: str, prefix: int = 1) -> set[str]:
@@ -134,11 +165,12 @@ class KeywordIndex:
         try:
             for doc_key in remove:
                 writer.delete_by_term("doc_key", doc_key)
-            for doc, chunks in add:
-                for chunk in chunks:
-                    fields = chunk_fields(doc, chunk)
-                    writer.add_document(**fields)
-                    added.append(chunk_terms(ix.schema, fields))
+            with analysed_once(writer.schema):
+                for doc, chunks in add:
+                    for chunk in chunks:
+                        fields = chunk_fields(doc, chunk)
+                        writer.add_document(**fields)
+                        added.append(chunk_terms(writer.schema, fields))
             writer.commit()
         except BaseException:
             writer.cancel()
