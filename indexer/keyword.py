@@ -236,9 +236,11 @@ class KeywordIndex:
         for term in terms:
             if len(term) < FUZZY_MIN_LENGTH or matrix.has_term("content", term):
                 continue
+            indexed = matrix.column_of  # a membership test per variant, then counts of the few
             frequency = {
                 word: matrix.document_frequency("content", word)
                 for word in one_edit_away(term, self.alphabet)
+                if ("content", word) in indexed
             }
             near = sorted((w for w, n in frequency.items() if n), key=lambda w: (-frequency[w], w))
             if near:
