@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 ARTICLES = REPO / "articles"
 CROSSLINGUAL = REPO / "bench" / "data" / "crosslingual_ko.jsonl"
-# Questions written after the cross-lingual rules were last changed, never tuned on.
+# Written before the language offset; not used to choose its settings (README "Cross-lingual").
 CROSSLINGUAL_HELDOUT = REPO / "bench" / "data" / "crosslingual_ko_heldout.jsonl"
 # Written by a helper that never ran the engine, before the language offset was measured.
 CROSSLINGUAL_HELDOUT2 = REPO / "bench" / "data" / "crosslingual_ko_heldout2.jsonl"

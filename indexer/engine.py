@@ -458,6 +458,7 @@ class SearchEngine:
         # Embedded on this thread: on a worker thread (to overlap the keyword leg, now ~2 ms)
         # MiniLM took 14.3 ms instead of 10.6 at p50.
         dense_ready = mode != "keyword" and covers(self.embedder, locale)
+        model_floor = getattr(self.embedder, "similarity_floor", 0.0)
         vector, degraded = None, None
         if dense_ready:
             try:
@@ -478,7 +479,7 @@ class SearchEngine:
                     dense_scores,
                     self.fusion.for_locale(locale),
                     keyword_max=ceiling,
-                    dense_floor=getattr(self.embedder, "similarity_floor", 0.0),
+                    dense_floor=model_floor,
                 ),
                 "hybrid",
             )
@@ -486,7 +487,7 @@ class SearchEngine:
             fused, used = keyword_scores, "keyword"
 
         ranked = self._group(generation, fused, dense_scores, set(keyword_scores))
-        min_cosine = getattr(self.embedder, "similarity_floor", 0.0) if floor else -1.0
+        min_cosine = model_floor if floor else -1.0
         ranked = [e for e in ranked if e["keyword"] or e["cosine"] >= min_cosine]
         if cross_lingual and vector is not None and dense_ready:
             ranked = self._add_cross_lingual(
@@ -612,7 +613,7 @@ def _hubness(generation, other: str, keys: list[str], locale: str) -> dict[str, 
     neighbours = CROSS_LINGUAL_HUB_NEIGHBOURS
     if not keys or source is None or target is None or len(source) < neighbours:
         return {}
-    rows = np.stack([target.matrix[target.row_of[key]] for key in keys])
+    rows = np.stack([target.vector(key) for key in keys])
     sims = rows @ source.matrix.T
     nearest = np.partition(sims, sims.shape[1] - neighbours, axis=1)[:, -neighbours:]
     return dict(zip(keys, nearest.mean(axis=1).tolist(), strict=True))

@@ -266,23 +266,24 @@ class KeywordIndex:
         clauses, matched, ceiling = [], set(terms), 0.0
         for term in terms:
             variants = [(term, 1.0)] + [(v, 0.8) for v in expansions.get(term, [])]
-            best = 0.0
+            best = 0.0  # a chunk holds the word or one of its variants: the best counts
             for variant, weight in variants:
                 matched.add(variant)
-                for field in TEXT_FIELDS:
-                    if FIELD_BOOSTS[field]:
-                        clauses.append((field, variant, FIELD_BOOSTS[field] * weight))
-                best = max(best, weight * self._saturated(variant))
-            clauses.append(("tags", term.lower(), FIELD_BOOSTS["tags"]))
-            tag = FIELD_BOOSTS["tags"] * self._matrix.saturated_score("tags", term.lower())
-            ceiling += best + tag
+                own = [
+                    (field, variant, FIELD_BOOSTS[field] * weight)
+                    for field in TEXT_FIELDS
+                    if FIELD_BOOSTS[field]
+                ]
+                clauses += own
+                best = max(best, self._ceiling(own))
+            tag = [("tags", term.lower(), FIELD_BOOSTS["tags"])]
+            clauses += tag
+            ceiling += best + self._ceiling(tag)
         scores = self._matrix.search(
             clauses, limit, include_internal=include_internal, category=category, tags=tags
         )
         return KeywordHits(scores, matched, ceiling)
 
-    def _saturated(self, term: str) -> float:
-        """The most ``term`` can add to a chunk's score over the text fields."""
-        return sum(
-            FIELD_BOOSTS[field] * self._matrix.saturated_score(field, term) for field in TEXT_FIELDS
-        )
+    def _ceiling(self, clauses: list[tuple[str, str, float]]) -> float:
+        """The most ``clauses`` together can add to one chunk's score."""
+        return sum(boost * self._matrix.saturated_score(f, t) for f, t, boost in clauses)

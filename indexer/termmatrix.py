@@ -1,13 +1,13 @@
 """The keyword leg's scorer: Whoosh's BM25F computed with numpy over a term-major matrix.
 
-Whoosh writes the keyword index and owns analysis, the vocabulary and typo expansion, but
-its matcher tree scores a disjunction one posting at a time in pure Python: on 10k articles
-(50k chunks) the keyword leg took 88 ms at p50 and 871 ms at p95, 4x SQLite FTS5. This
-matrix holds the same postings, produced by the same Whoosh fields (``field.index``, the
-call Whoosh's writer makes), so terms, weights and lengths are Whoosh's own; a query costs
-a few array operations per term. Scores equal Whoosh's BM25F on a freshly written index
-(tests compare them); after updates they are more exact than Whoosh's, whose statistics
-still count deleted documents until segments merge.
+Whoosh writes the keyword index and owns analysis, but its matcher tree scores a
+disjunction one posting at a time in pure Python: on 10k articles (50k chunks) the keyword
+leg took 88 ms at p50 and 871 ms at p95, 4x SQLite FTS5. This matrix holds the same
+postings, produced by the same Whoosh fields (``field.index``, the call Whoosh's writer
+makes), so terms, weights and lengths are Whoosh's own; a query costs a few array
+operations per term. Scores equal Whoosh's BM25F on a freshly written index (tests compare
+them); after updates they are more exact than Whoosh's, whose statistics still count
+deleted documents until segments merge.
 
     <generation>/keyword/<locale>.terms.npz   postings, lengths, visibility, categories
     <generation>/keyword/<locale>.terms.json  chunk keys, vocabulary, category names
