@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer import make_embedder
+from indexer import EmbedderPlan, make_embedder, make_plan
 
 DEFAULT_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "bench"
 SAVE_EVERY = 256  # passages between two parts written to disk
@@ -77,6 +77,31 @@ def stderr_progress(label: str) -> Callable[[int, int], None]:
         print(f"  {label}: {done}/{total} ({rate:.1f}/s)", file=sys.stderr, flush=True)
 
     return report
+
+
+def caching_plan(spec: str, cache_dir: Path | None = DEFAULT_CACHE, label="embedding", **options):
+    """The embedder plan of ``spec`` (see :func:`indexer.make_plan`), each model wrapped in
+    a :class:`CachingEmbedder` (``options`` are passed to each)."""
+    return make_plan(
+        spec, make=lambda model: _caching(model, cache_dir, f"{label} ({model})", options)
+    )
+
+
+def _caching(model: str, cache_dir, label: str, options: dict):
+    return (
+        None
+        if make_embedder(model) is None
+        else CachingEmbedder(model, cache_dir, label=label, **options)
+    )
+
+
+def plan_counts(plan: EmbedderPlan) -> dict[str, float]:
+    """Cache hits, misses, placeholders and embedding seconds summed over a plan's models."""
+    models = plan.models().values()
+    return {
+        name: sum(getattr(model, name, 0) for model in models)
+        for name in ("hits", "misses", "placeholder_count", "encode_seconds")
+    }
 
 
 class CachingEmbedder:

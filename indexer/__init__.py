@@ -2,7 +2,7 @@
 fused per locale. No Flask here: the web app, the CLI, tests and benchmarks all use it."""
 
 from indexer.documents import BuildReport, Document, Hit, IndexUnavailable, SearchResults
-from indexer.embeddings import Embedder, make_embedder
+from indexer.embeddings import Embedder, EmbedderPlan, make_embedder, make_plan
 from indexer.engine import SearchEngine
 from indexer.hybrid import DEFAULT_FUSION, FusionConfig
 
@@ -11,10 +11,12 @@ __all__ = [
     "BuildReport",
     "Document",
     "Embedder",
+    "EmbedderPlan",
     "FusionConfig",
     "Hit",
     "IndexUnavailable",
     "SearchEngine",
     "SearchResults",
     "make_embedder",
+    "make_plan",
 ]

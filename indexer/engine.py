@@ -1,9 +1,10 @@
 """The SearchEngine: builds, updates and searches one index directory.
 
-Keyword (Whoosh, per locale) and dense (FAISS, per locale) legs are fused per chunk, then
-grouped per article with the best chunk as the snippet. A locale the embedder does not
-cover is ranked by keywords alone; when a multilingual embedder covers the query's locale,
-articles that exist only in other locales can follow the native results (cross-lingual).
+Keyword (Whoosh, per locale) and dense (FAISS, per model and locale) legs are fused per
+chunk, then grouped per article with the best chunk as the snippet. The embedder plan
+names the model that ranks each locale; a locale no model covers is ranked by keywords
+alone. When the plan's default model is multilingual, articles that exist only in other
+locales can follow the native results (cross-lingual), found through that model's vectors.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 from indexer.analyzers import tokenize
 from indexer.chunking import Chunk, chunk_document
 from indexer.documents import BuildReport, Document, Hit, IndexUnavailable, SearchResults
-from indexer.embeddings import Embedder, _unit, covers, make_embedder
+from indexer.embeddings import Embedder, EmbedderPlan, _unit, make_plan, space_name
 from indexer.generations import (
     FORMAT,
     ChunkRecord,
@@ -97,20 +98,24 @@ def to_record(doc: Document, chunk: Chunk) -> ChunkRecord:
 class Generation:
     """One opened, read-only index generation."""
 
-    def __init__(self, path: Path, embedder: Embedder | None):
+    def __init__(self, path: Path, plan: EmbedderPlan):
         self.path = path
         self.name = path.name
         try:
             self.manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise IndexUnavailable(f"index {path.name} has no readable manifest") from exc
-        self._check_manifest(embedder)
+        self._check_manifest(plan)
         self._check_files()
         try:
             self.chunks = read_chunks(path / "chunks.jsonl")
-            self.vectors = {
-                locale: VectorIndex.load(path / "vectors", locale)
-                for locale in self.manifest["vector_locales"]
+            # model space -> locale -> vectors
+            self.spaces: dict[str, dict[str, VectorIndex]] = {
+                space: {
+                    locale: VectorIndex.load(path / "vectors" / space, locale)
+                    for locale in about["locales"]
+                }
+                for space, about in self.manifest["spaces"].items()
             }
             self.keyword = {}
             for locale in self.manifest["locales"]:
@@ -123,27 +128,33 @@ class Generation:
             raise IndexUnavailable(f"index {path.name} is damaged ({exc})") from exc
         if len(self.chunks) != self.manifest["chunks"]:
             raise IndexUnavailable(f"index {path.name} is damaged (chunk count differs)")
-        for locale, vectors in self.vectors.items():
-            if vectors.dimension != self.manifest["dimension"]:
-                raise IndexUnavailable(f"index {path.name} has {locale} vectors of another size")
-        self._hubness: dict[tuple[str, str], float] = {}  # (query locale, chunk key)
-        self._offsets: dict[tuple[str, str], np.ndarray | None] = {}
+        for space, by_locale in self.spaces.items():
+            for locale, vectors in by_locale.items():
+                if vectors.dimension != self.manifest["spaces"][space]["dimension"]:
+                    raise IndexUnavailable(
+                        f"index {path.name} has {locale} vectors of another size"
+                    )
+        self._hubness: dict[tuple[str, str, str], float] = {}  # (space, query locale, key)
+        self._offsets: dict[tuple[str, str, str], np.ndarray | None] = {}
         self.doc_ids: dict[str, set[str]] = {}
-        for record in self.chunks.values():
+        self.chunk_keys: dict[str, list[str]] = {}  # doc key -> its chunk keys, in order
+        for record in sorted(self.chunks.values(), key=lambda r: r.ordinal):
             self.doc_ids.setdefault(record.locale, set()).add(record.doc_id)
+            self.chunk_keys.setdefault(record.doc_key, []).append(record.key)
 
-    def _check_manifest(self, embedder: Embedder | None) -> None:
+    def _check_manifest(self, plan: EmbedderPlan) -> None:
         manifest = self.manifest
         if manifest.get("format") != FORMAT:
             raise IndexUnavailable(f"index {self.name} has an old format")
-        model = embedder.name if embedder else None
-        if manifest.get("model") != model:
+        if manifest.get("model") != plan.name:
             raise IndexUnavailable(
                 f"index {self.name} was built with model {manifest.get('model')!r}, "
-                f"this site uses {model!r}"
+                f"this site uses {plan.name!r}"
             )
-        if embedder and manifest.get("dimension") != embedder.dimension:
-            raise IndexUnavailable(f"index {self.name} has vectors of another dimension")
+        models = plan.models()
+        for space, about in manifest.get("spaces", {}).items():
+            if space not in models or models[space].dimension != about.get("dimension"):
+                raise IndexUnavailable(f"index {self.name} has vectors of another dimension")
 
     def _check_files(self) -> None:
         for relative, digest in self.manifest.get("files", {}).items():
@@ -158,9 +169,18 @@ class Generation:
 
     def records_of(self, doc_key: str) -> list[ChunkRecord]:
         """The chunks of one article in one locale, in order."""
-        doc_id, locale = doc_key.split("|", 1)
-        found = [r for r in self.chunks.values() if r.doc_id == doc_id and r.locale == locale]
-        return sorted(found, key=lambda r: r.ordinal)
+        return [self.chunks[key] for key in self.chunk_keys.get(doc_key, ())]
+
+    def vectors(self, space: str, locale: str) -> VectorIndex | None:
+        """One model's vectors of one locale, if the index has them."""
+        return self.spaces.get(space, {}).get(locale)
+
+    def best_cosine(self, space: str, doc_key: str, vector: np.ndarray) -> float:
+        """The cosine of an article's closest chunk to ``vector`` in one model's space."""
+        index = self.vectors(space, doc_key.split("|", 1)[1])
+        rows = [index.vector(key) for key in self.chunk_keys.get(doc_key, ())] if index else []
+        rows = [row for row in rows if row is not None]
+        return float(np.max(np.stack(rows) @ vector)) if rows else 0.0
 
     def allowed(self, record: ChunkRecord, include_internal, category, tags) -> bool:
         """Whether a chunk passes the visibility, category and tag filters."""
@@ -170,28 +190,37 @@ class Generation:
             return False
         return not tags or bool(set(tags) & set(record.tags))
 
-    def hubness(self, other: str, keys: list[str], locale: str) -> dict[str, float]:
+    def hubness(self, space: str, other: str, keys: list[str], locale: str) -> dict[str, float]:
         """:func:`_hubness` of ``other``-locale chunks, remembered: it does not depend on
         the query, and costs a pass over ``locale``'s vectors per chunk."""
-        missing = [key for key in keys if (locale, key) not in self._hubness]
+        missing = [key for key in keys if (space, locale, key) not in self._hubness]
         if missing:
-            computed = _hubness(self, other, missing, locale)
+            computed = _hubness(self.spaces.get(space, {}), other, missing, locale)
             for key in missing:
-                self._hubness[(locale, key)] = computed.get(key, 0.0)
-        return {key: self._hubness[(locale, key)] for key in keys}
+                self._hubness[(space, locale, key)] = computed.get(key, 0.0)
+        return {key: self._hubness[(space, locale, key)] for key in keys}
 
-    def language_offset(self, source: str, target: str) -> np.ndarray | None:
+    def language_offset(self, space: str, source: str, target: str) -> np.ndarray | None:
         """:func:`_language_offset` from ``source`` to ``target``, remembered."""
-        pair = (source, target)
+        pair = (space, source, target)
         if pair not in self._offsets:
-            self._offsets[pair] = _language_offset(self, source, target)
+            self._offsets[pair] = _language_offset(
+                self.spaces.get(space, {}), self.chunks, source, target
+            )
         return self._offsets[pair]
 
     def dense(
-        self, locale: str, vector: np.ndarray, limit: int, include_internal, category, tags
+        self,
+        space: str,
+        locale: str,
+        vector: np.ndarray,
+        limit: int,
+        include_internal,
+        category,
+        tags,
     ) -> dict[str, float]:
-        """Cosine of the nearest allowed chunks of ``locale``."""
-        index = self.vectors.get(locale)
+        """Cosine of the nearest allowed chunks of ``locale`` in one model's space."""
+        index = self.vectors(space, locale)
         if index is None or not len(index):
             return {}
         filtered = bool(category or tags)
@@ -211,15 +240,17 @@ class SearchEngine:
     """Build, update and search the index in ``index_dir``."""
 
     def __init__(self, index_dir, embedder="auto", fusion: FusionConfig | None = None):
+        """``embedder``: a plan setting (see :func:`indexer.embeddings.make_plan`), an
+        :class:`EmbedderPlan`, or one embedder object."""
         self.index_dir = Path(index_dir)
-        self.embedder: Embedder | None = make_embedder(embedder)
+        self.plan: EmbedderPlan = make_plan(embedder)
         self.fusion = fusion or DEFAULT_FUSION
         self.generations = GenerationStore(self.index_dir)
         self.query_cache_size = QUERY_CACHE_SIZE
         self._generation: Generation | None = None
         self._signature = None
         self._open_lock = threading.Lock()
-        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._query_cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
 
     # -- opening -----------------------------------------------------------------
@@ -237,7 +268,7 @@ class SearchEngine:
             if name is None:
                 raise IndexUnavailable(f"no search index in {self.index_dir}")
             if self._generation is None or self._generation.name != name:
-                self._generation = Generation(self.index_dir / name, self.embedder)
+                self._generation = Generation(self.index_dir / name, self.plan)
             self._signature = signature
             return self._generation
 
@@ -252,11 +283,10 @@ class SearchEngine:
             "ready": True,
             "generation": generation.name,
             "model": manifest["model"],
-            "dimension": manifest["dimension"],
             "articles": len(manifest["docs"]),
             "chunks": manifest["chunks"],
             "locales": manifest["locales"],
-            "dense_locales": manifest["vector_locales"],
+            "dense_locales": [loc for loc in manifest["locales"] if self.plan.for_locale(loc)],
             "built": manifest["created"],
         }
 
@@ -327,25 +357,28 @@ class SearchEngine:
             removed_here = [k for k in gone if k.endswith(f"|{locale}")]
             keyword.write(new_records.get(locale, []), removed_here)
 
-        embedded = self._write_vectors(base, path, locales, new_records, gone, progress)
+        spaces, embedded = self._write_vectors(base, path, locales, new_records, gone, progress)
 
         for doc in upserts:
             served[doc.key] = doc.digest
         for key in removes:
             served.pop(key, None)
         write_chunks(path / "chunks.jsonl", sorted(records.values(), key=lambda r: r.key))
-        vector_locales = [loc for loc in locales if covers(self.embedder, loc)]
         files = (
             ["chunks.jsonl"]
             + [f"keyword/{loc}{ext}" for loc in locales for ext in (".terms.npz", ".terms.json")]
-            + [f"vectors/{loc}{ext}" for loc in vector_locales for ext in (".npy", ".keys.json")]
+            + [
+                f"vectors/{space}/{loc}{ext}"
+                for space, about in spaces.items()
+                for loc in about["locales"]
+                for ext in (".npy", ".keys.json")
+            ]
         )
         manifest = {
             "format": FORMAT,
-            "model": self.embedder.name if self.embedder else None,
-            "dimension": self.embedder.dimension if self.embedder else 0,
+            "model": self.plan.name,
+            "spaces": spaces,
             "locales": locales,
-            "vector_locales": vector_locales,
             "docs": served,
             "chunks": len(records),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -364,51 +397,57 @@ class SearchEngine:
             generation=number,
         )
 
-    def _write_vectors(self, base, path, locales, new_records, gone, progress) -> int:
-        """Embed the new chunks of covered locales; carry the other vectors over."""
-        if self.embedder is None:
-            return 0
-        todo = [
-            (locale, to_record(doc, chunk))
-            for locale in locales
-            if covers(self.embedder, locale)
-            for doc, chunks in new_records.get(locale, [])
-            for chunk in chunks
-        ]
-        vectors = (
-            self.embedder.encode_passages(
-                [embedding_text(record) for _, record in todo], progress=progress
-            )
-            if todo
-            else np.zeros((0, self.embedder.dimension), dtype=np.float32)
-        )
-        for locale in locales:
-            if not covers(self.embedder, locale):
+    def _write_vectors(self, base, path, locales, new_records, gone, progress):
+        """Embed the new chunks with every model the plan keeps for their locale; carry
+        the other vectors over. Returns the manifest's spaces and how many chunks were
+        embedded (by one model or more)."""
+        spaces: dict[str, dict] = {}
+        embedded: set[str] = set()
+        for space, model in self.plan.models().items():
+            mine = [loc for loc in locales if space in map(space_name, self.plan.models_for(loc))]
+            if not mine:
                 continue
-            rows = [i for i, (loc, _) in enumerate(todo) if loc == locale]
-            previous = base.vectors.get(locale) if base else None
-            previous = previous or VectorIndex.empty(self.embedder.dimension)
-            updated = previous.updated(
-                {k for k in gone if k.endswith(f"|{locale}")},
-                [todo[i][1].key for i in rows],
-                vectors[rows] if rows else np.zeros((0, self.embedder.dimension), np.float32),
+            spaces[space] = {"model": model.name, "dimension": model.dimension, "locales": mine}
+            todo = [
+                (locale, to_record(doc, chunk))
+                for locale in mine
+                for doc, chunks in new_records.get(locale, [])
+                for chunk in chunks
+            ]
+            vectors = (
+                model.encode_passages(
+                    [embedding_text(record) for _, record in todo], progress=progress
+                )
+                if todo
+                else np.zeros((0, model.dimension), dtype=np.float32)
             )
-            updated.save(path / "vectors", locale)
-        return len(todo)
+            embedded.update(record.key for _, record in todo)
+            for locale in mine:
+                rows = [i for i, (loc, _) in enumerate(todo) if loc == locale]
+                previous = base.vectors(space, locale) if base else None
+                previous = previous or VectorIndex.empty(model.dimension)
+                updated = previous.updated(
+                    {k for k in gone if k.endswith(f"|{locale}")},
+                    [todo[i][1].key for i in rows],
+                    vectors[rows] if rows else np.zeros((0, model.dimension), np.float32),
+                )
+                updated.save(path / "vectors" / space, locale)
+        return spaces, len(embedded)
 
     # -- searching ---------------------------------------------------------------
 
-    def query_vector(self, text: str) -> np.ndarray:
-        """The query's embedding (a small LRU cache serves repeated queries)."""
+    def query_vector(self, text: str, model: Embedder) -> np.ndarray:
+        """The query's embedding by ``model`` (a small LRU cache serves repeated queries)."""
+        key = (model.name, text)
         with self._cache_lock:
-            cached = self._query_cache.get(text)
+            cached = self._query_cache.get(key)
             if cached is not None:
-                self._query_cache.move_to_end(text)
+                self._query_cache.move_to_end(key)
                 return cached
-        vector = self.embedder.encode_queries([text])[0]
+        vector = model.encode_queries([text])[0]
         if self.query_cache_size:
             with self._cache_lock:
-                self._query_cache[text] = vector
+                self._query_cache[key] = vector
                 while len(self._query_cache) > self.query_cache_size:
                     self._query_cache.popitem(last=False)
         return vector
@@ -457,18 +496,21 @@ class SearchEngine:
 
         # Embedded on this thread: on a worker thread (to overlap the keyword leg, now ~2 ms)
         # MiniLM took 14.3 ms instead of 10.6 at p50.
-        dense_ready = mode != "keyword" and covers(self.embedder, locale)
-        model_floor = getattr(self.embedder, "similarity_floor", 0.0)
+        model = self.plan.for_locale(locale) if mode != "keyword" else None
+        dense_ready = model is not None
+        model_floor = getattr(model, "similarity_floor", 0.0)
         vector, degraded = None, None
-        if dense_ready:
+        if model is not None:
             try:
-                vector = self.query_vector(query)
+                vector = self.query_vector(query, model)
             except Exception as exc:  # noqa: BLE001 - fall back to keywords, say so
                 log.exception("query embedding failed")
                 degraded = f"semantic ranking unavailable ({type(exc).__name__})"
         dense_scores: dict[str, float] = {}
-        if dense_ready and vector is not None:
-            dense_scores = generation.dense(locale, vector, candidates, **filters)
+        if model is not None and vector is not None:
+            dense_scores = generation.dense(
+                space_name(model), locale, vector, candidates, **filters
+            )
 
         if mode == "dense":
             fused, used = dense_scores, "dense"
@@ -489,17 +531,13 @@ class SearchEngine:
         ranked = self._group(generation, fused, dense_scores, set(keyword_scores))
         min_cosine = model_floor if floor else -1.0
         ranked = [e for e in ranked if e["keyword"] or e["cosine"] >= min_cosine]
-        if cross_lingual and vector is not None and dense_ready:
+        if cross_lingual and vector is not None:
             ranked = self._add_cross_lingual(
-                generation, ranked, locale, vector, filters, self._cross_lingual_floor(floor)
+                generation, ranked, query, locale, (model, vector), filters, floor
             )
         page = ranked[offset : offset + k]
         hits = tuple(self._hit(generation, entry, query, matched, locale) for entry in page)
         return SearchResults(query, locale, used, degraded, hits, len(ranked))
-
-    def _cross_lingual_floor(self, floor: bool) -> float:
-        """Cosine a foreign-language article needs to be offered at all."""
-        return getattr(self.embedder, "cross_lingual_floor", 0.0) if floor else -1.0
 
     @staticmethod
     def _group(generation, fused: dict, dense_scores: dict, keyword_keys=frozenset()) -> list:
@@ -514,28 +552,45 @@ class SearchEngine:
             entry["keyword"] = entry["keyword"] or key in keyword_keys
         return list(best.values())
 
-    def _add_cross_lingual(self, generation, ranked, locale, vector, filters, min_cosine):
-        """Articles missing in ``locale`` but close in meaning, after better native ones."""
-        native = generation.doc_ids.get(locale, set())
+    def _add_cross_lingual(self, generation, ranked, query, locale, native, filters, floor):
+        """Articles missing in ``locale`` but close in meaning, after better native ones.
+
+        They are found with the plan's bridging model, embedding the query with it only
+        when some other locale has an article ``locale`` lacks; ``native`` is the (model,
+        query vector) that ranked ``ranked``."""
+        have = generation.doc_ids.get(locale, set())
+        others = [
+            other
+            for other, ids in generation.doc_ids.items()
+            if other != locale and ids - have and self.plan.bridge(locale, other) is not None
+        ]
+        if not others:
+            return ranked
+        bridge = self.plan.bridge(locale, others[0])
+        space = space_name(bridge)
+        try:
+            vector = native[1] if bridge is native[0] else self.query_vector(query, bridge)
+        except Exception:  # noqa: BLE001 - the native results are still good
+            log.exception("query embedding for cross-lingual results failed")
+            return ranked
+        min_cosine = getattr(bridge, "cross_lingual_floor", 0.0) if floor else -1.0
         offered: dict[str, dict] = {}
-        for other in generation.vectors:
-            if other == locale or not covers(self.embedder, other):
-                continue
-            offset = generation.language_offset(locale, other)
+        for other in others:
+            offset = generation.language_offset(space, locale, other)
             if offset is None:
-                query, bias = vector, CROSS_LINGUAL_BIAS
+                shifted, bias = vector, CROSS_LINGUAL_BIAS
             else:
-                query, bias = (
+                shifted, bias = (
                     _unit(vector + CROSS_LINGUAL_SHIFT * offset)[0],
                     CROSS_LINGUAL_BIAS_SHIFTED,
                 )
-            found = generation.dense(other, query, CROSS_LINGUAL_CANDIDATES, **filters)
+            found = generation.dense(space, other, shifted, CROSS_LINGUAL_CANDIDATES, **filters)
             found = {
                 key: cosine
                 for key, cosine in found.items()
-                if cosine >= min_cosine and generation.chunks[key].doc_id not in native
+                if cosine >= min_cosine and generation.chunks[key].doc_id not in have
             }
-            hubness = generation.hubness(other, list(found), locale)
+            hubness = generation.hubness(space, other, list(found), locale)
             for key, cosine in found.items():
                 record = generation.chunks[key]
                 rank = cosine - hubness.get(key, 0.0) / 2
@@ -557,12 +612,15 @@ class SearchEngine:
         for entry in foreign:
             entry["cross_lingual"] = True
         # Native results stay ahead while they are good answers: strong against the best
-        # native one, and closer in meaning than any foreign one by the language bias.
+        # native one, and closer in meaning than any foreign one by the language bias (both
+        # cosines in the bridging model's space, whichever model ranked the native ones).
         top = ranked[0]["score"] if ranked else 0.0
         bar = max(entry["cosine"] + entry["bias"] for entry in foreign)
         position = 0
         for entry in ranked:
-            if entry["score"] < CROSS_LINGUAL_NATIVE_SHARE * top or entry["cosine"] < bar:
+            if entry["score"] < CROSS_LINGUAL_NATIVE_SHARE * top:
+                break
+            if generation.best_cosine(space, entry["record"].doc_key, vector) < bar:
                 break
             position += 1
         return ranked[:position] + foreign + ranked[position:]
@@ -589,14 +647,16 @@ class SearchEngine:
         records = generation.records_of(f"{doc_id}|{locale}")
         if not records:
             return []
-        vectors = generation.vectors.get(locale)
+        model = self.plan.for_locale(locale)
+        space = space_name(model) if model else ""
+        vectors = generation.vectors(space, locale)
         rows = [vectors.vector(r.key) for r in records] if vectors is not None else []
         rows = [row for row in rows if row is not None]
         if rows:
             centroid = np.mean(rows, axis=0)
             centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
-            scores = generation.dense(locale, centroid, 60, False, None, None)
-            floor = getattr(self.embedder, "similarity_floor", 0.0)
+            scores = generation.dense(space, locale, centroid, 60, False, None, None)
+            floor = getattr(model, "similarity_floor", 0.0)
             scores = {key: s for key, s in scores.items() if s >= floor}
         else:
             scores = generation.keyword[locale].search(records[0].title, limit=60).scores
@@ -605,11 +665,12 @@ class SearchEngine:
         return [self._hit(generation, entry, "", set(), locale) for entry in ranked]
 
 
-def _hubness(generation, other: str, keys: list[str], locale: str) -> dict[str, float]:
+def _hubness(vectors, other: str, keys: list[str], locale: str) -> dict[str, float]:
     """Mean cosine of each ``other``-locale chunk to its nearest chunks in ``locale``
-    (empty when ``locale`` has too few vectors to tell a hub)."""
-    source = generation.vectors.get(locale)
-    target = generation.vectors.get(other)
+    (``vectors``: one model's vectors by locale; empty when ``locale`` has too few vectors
+    to tell a hub)."""
+    source = vectors.get(locale)
+    target = vectors.get(other)
     neighbours = CROSS_LINGUAL_HUB_NEIGHBOURS
     if not keys or source is None or target is None or len(source) < neighbours:
         return {}
@@ -619,18 +680,19 @@ def _hubness(generation, other: str, keys: list[str], locale: str) -> dict[str, 
     return dict(zip(keys, nearest.mean(axis=1).tolist(), strict=True))
 
 
-def _language_offset(generation, source: str, target: str) -> np.ndarray | None:
+def _language_offset(vectors, chunks, source: str, target: str) -> np.ndarray | None:
     """Mean over articles written in both locales of (centroid in ``target`` - centroid in
-    ``source``); None with fewer than ``CROSS_LINGUAL_MIN_PAIRS`` such articles."""
+    ``source``), from one model's ``vectors`` by locale; None with fewer than
+    ``CROSS_LINGUAL_MIN_PAIRS`` such articles."""
     centroids = {}
     for locale in (source, target):
-        vectors = generation.vectors.get(locale)
-        if vectors is None:
+        index = vectors.get(locale)
+        if index is None:
             return None
         rows: dict[str, list[int]] = {}
-        for key, row in vectors.row_of.items():
-            rows.setdefault(generation.chunks[key].doc_id, []).append(row)
-        centroids[locale] = {doc: vectors.matrix[r].mean(axis=0) for doc, r in rows.items()}
+        for key, row in index.row_of.items():
+            rows.setdefault(chunks[key].doc_id, []).append(row)
+        centroids[locale] = {doc: index.matrix[r].mean(axis=0) for doc, r in rows.items()}
     both = sorted(centroids[source].keys() & centroids[target].keys())
     if len(both) < CROSS_LINGUAL_MIN_PAIRS:
         return None

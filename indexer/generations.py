@@ -3,7 +3,7 @@
 half-written one; a crash mid-write leaves an unreferenced directory that is cleaned later.
 
     <index_dir>/CURRENT            "gen-000007"
-    <index_dir>/gen-000007/manifest.json, chunks.jsonl, vectors/<locale>.npy,
+    <index_dir>/gen-000007/manifest.json, chunks.jsonl, vectors/<model>/<locale>.npy,
                            keyword/<locale>/ (Whoosh), keyword/<locale>.terms.npz
     <index_dir>/.write.lock        flock: one writer at a time, across processes
 """
@@ -20,7 +20,7 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-FORMAT = 5
+FORMAT = 6
 GENERATION = re.compile(r"^gen-(\d{6})$")
 KEEP_OLD_GENERATIONS = 2
 

