@@ -2,8 +2,9 @@
 
 Parity with customers is by construction: the panel's public hits are exactly the customer
 search's hits, in the same order, and internal articles sit where the internal-inclusive
-ranking puts them. Two calls are needed because fusion normalises each leg's scores over
-the candidates it sees, so adding internal candidates could reorder the public ones.
+ranking puts them. Two calls are needed because each leg fuses only its best candidates:
+internal chunks admitted among them can push public ones out (and min-max fusion, still
+selectable, scales each leg over the candidates it sees), reordering the public results.
 """
 
 from __future__ import annotations
