@@ -400,28 +400,29 @@ class SearchEngine:
     def _write_vectors(self, base, path, locales, new_records, gone, progress):
         """Embed the new chunks with every model the plan keeps for their locale; carry
         the other vectors over. Returns the manifest's spaces and how many chunks were
-        embedded (by one model or more)."""
-        spaces: dict[str, dict] = {}
-        embedded: set[str] = set()
+        embedded (by one model or more). ``progress`` counts over all models at once."""
+        work = []  # (space, model, locales, [(locale, record)])
         for space, model in self.plan.models().items():
             mine = [loc for loc in locales if space in map(space_name, self.plan.models_for(loc))]
-            if not mine:
-                continue
+            if mine:
+                todo = [
+                    (locale, to_record(doc, chunk))
+                    for locale in mine
+                    for doc, chunks in new_records.get(locale, [])
+                    for chunk in chunks
+                ]
+                work.append((space, model, mine, todo))
+        total, done = sum(len(todo) for *_, todo in work), 0
+        spaces: dict[str, dict] = {}
+        for space, model, mine, todo in work:
             spaces[space] = {"model": model.name, "dimension": model.dimension, "locales": mine}
-            todo = [
-                (locale, to_record(doc, chunk))
-                for locale in mine
-                for doc, chunks in new_records.get(locale, [])
-                for chunk in chunks
-            ]
+            overall = (lambda n, _, before=done: progress(before + n, total)) if progress else None
             vectors = (
-                model.encode_passages(
-                    [embedding_text(record) for _, record in todo], progress=progress
-                )
+                model.encode_passages([embedding_text(r) for _, r in todo], progress=overall)
                 if todo
                 else np.zeros((0, model.dimension), dtype=np.float32)
             )
-            embedded.update(record.key for _, record in todo)
+            done += len(todo)
             for locale in mine:
                 rows = [i for i, (loc, _) in enumerate(todo) if loc == locale]
                 previous = base.vectors(space, locale) if base else None
@@ -432,7 +433,7 @@ class SearchEngine:
                     vectors[rows] if rows else np.zeros((0, model.dimension), np.float32),
                 )
                 updated.save(path / "vectors" / space, locale)
-        return spaces, len(embedded)
+        return spaces, len({record.key for *_, todo in work for _, record in todo})
 
     # -- searching ---------------------------------------------------------------
 

@@ -82,3 +82,15 @@ def test_a_korean_question_still_gets_the_english_only_answer(engine):
     results = engine.search("해외로 배송하면 관세는 누가 내나요?", locale="ko")
     assert ids(results)[0] == "international-shipping"
     assert results.hits[0].cross_lingual and results.hits[0].locale == "en"
+
+
+def test_build_progress_counts_once_through_every_models_work(tmp_path):
+    seen = []
+    engine = SearchEngine(tmp_path / "index", embedder=PLAN)
+    report = engine.build(CORPUS, progress=lambda done, total: seen.append((done, total)))
+    chunks = engine.current().chunks.values()
+    english = sum(1 for record in chunks if record.locale == "en")
+    assert report.chunks_embedded == len(chunks)
+    assert {total for _, total in seen} == {len(chunks) + english}  # English by both models
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert seen[-1][0] == seen[-1][1]
