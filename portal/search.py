@@ -66,9 +66,11 @@ class SearchService:
         return self._engine
 
     def warm_up(self) -> None:
-        """Open the index and load the embedding model before the first search needs them."""
+        """Open the index and load every locale's embedding model before the first search
+        needs them."""
         try:
-            self.engine.search("warm up", locale=self.store.default_locale, k=1)
+            for locale in self.store.locales:
+                self.engine.search("warm up", locale=locale, k=1)
         except Exception:  # noqa: BLE001 - a cold start is slower, not broken
             log.exception("search warm-up failed")
 
