@@ -69,7 +69,8 @@ class SpeedResult:
     rss_mb: float
     peak_rss_mb: float
     index_mb: float
-    placeholder_vectors: int = 0  # chunks given random vectors (not in the cache)
+    placeholder_vectors: int = 0  # passage vectors made random (not in the cache)
+    vectors: int = 0  # passage vectors the build asked for (chunks x models embedding them)
     latencies: list[Latency] = field(default_factory=list)
 
     @property
@@ -284,6 +285,7 @@ def measure(
             peak_rss_mb=round(peak_rss_mb(), 1),
             index_mb=round(index_mb, 1),
             placeholder_vectors=placeholder_count,
+            vectors=int(counts["hits"] + counts["misses"]),
             latencies=latencies,
         )
 
@@ -322,7 +324,7 @@ def format_results(results: list[SpeedResult]) -> str:
         f"{first.queries} queries per mode, k={PAGE}, after {WARM_UP} warm-up queries, "
         "query-vector cache off.",
         *(
-            f"{r.articles} articles: {r.placeholder_vectors} of {r.chunks} chunk vectors were "
+            f"{r.articles} articles: {r.placeholder_vectors} of {r.vectors} passage vectors were "
             "random placeholders (not in the cache, not embedded): search time and memory do "
             "not depend on their values; the cold build rate is estimated from the sample."
             for r in results
