@@ -136,6 +136,7 @@ class Generation:
                     )
         self._hubness: dict[tuple[str, str, str], float] = {}  # (space, query locale, key)
         self._offsets: dict[tuple[str, str, str], np.ndarray | None] = {}
+        self._public: dict[tuple[str, str], np.ndarray] = {}
         self.doc_ids: dict[str, set[str]] = {}
         self.chunk_keys: dict[str, list[str]] = {}  # doc key -> its chunk keys, in order
         for record in sorted(self.chunks.values(), key=lambda r: r.ordinal):
@@ -174,6 +175,15 @@ class Generation:
     def vectors(self, space: str, locale: str) -> VectorIndex | None:
         """One model's vectors of one locale, if the index has them."""
         return self.spaces.get(space, {}).get(locale)
+
+    def _public_rows(self, space: str, locale: str) -> np.ndarray:
+        """Per vector row of one model and locale: True for a public chunk."""
+        found = self._public.get((space, locale))
+        if found is None:
+            keys = self.vectors(space, locale).keys
+            found = np.array([self.chunks[k].visibility == "public" for k in keys], dtype=bool)
+            self._public[(space, locale)] = found
+        return found
 
     def best_cosine(self, space: str, doc_key: str, vector: np.ndarray) -> float:
         """The cosine of an article's closest chunk to ``vector`` in one model's space."""
@@ -223,9 +233,15 @@ class Generation:
         index = self.vectors(space, locale)
         if index is None or not len(index):
             return {}
-        filtered = bool(category or tags)
+        if not (category or tags):  # the common case, without a call per candidate
+            rows, scores = index.nearest(vector, limit * 2)
+            if not include_internal:
+                public = self._public_rows(space, locale)[rows]
+                rows, scores = rows[public], scores[public]
+            rows, scores = rows[:limit].tolist(), scores[:limit].tolist()
+            return {index.keys[r]: s for r, s in zip(rows, scores, strict=True)}
         found: dict[str, float] = {}
-        for want in (limit * 2, len(index)) if filtered else (limit * 2,):
+        for want in (limit * 2, len(index)):
             found = {
                 key: score
                 for key, score in index.search(vector, want)

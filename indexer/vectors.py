@@ -62,13 +62,19 @@ class VectorIndex:
             self._faiss = index
         return self._faiss
 
-    def search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """The ``k`` nearest chunk keys with their cosine similarity."""
+    def nearest(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the ``k`` nearest vectors and their cosines, best first."""
         if not self.keys:
-            return []
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         k = min(k, len(self.keys))
         scores, rows = self.faiss_index.search(vector.reshape(1, -1).astype(np.float32), k)
-        return [(self.keys[r], float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
+        found = rows[0] >= 0
+        return rows[0][found], scores[0][found]
+
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The ``k`` nearest chunk keys with their cosine similarity."""
+        rows, scores = self.nearest(vector, k)
+        return [(self.keys[r], s) for r, s in zip(rows.tolist(), scores.tolist(), strict=True)]
 
     def vector(self, key: str) -> np.ndarray | None:
         """The stored vector of one chunk."""

@@ -106,9 +106,11 @@ def test_snippets_are_escaped(tmp_path, plan):
     assert "2 &lt; 3 &amp;" in snippet
 
 
-def test_internal_articles_only_reach_agents(engine):
-    customer = engine.search("refund escalation approval", locale="en")
-    agent = engine.search("refund escalation approval", locale="en", include_internal=True)
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "keyword"])
+def test_internal_articles_only_reach_agents(engine, mode):
+    query = "refund escalation approval"
+    customer = engine.search(query, locale="en", mode=mode, floor=False)
+    agent = engine.search(query, locale="en", include_internal=True, mode=mode)
     assert "refund-escalation" not in ids(customer)
     assert ids(agent)[0] == "refund-escalation"
 
