@@ -116,8 +116,10 @@ def run_queries(
     k: int = DEPTH,
     cross_lingual: bool = False,
     floor: bool = False,
+    foreign: dict[str, list[str]] | None = None,
 ) -> tuple[dict[str, list[str]], set[str]]:
-    """Ranked article ids per query, and the modes the engine reports having used."""
+    """Ranked article ids per query, and the modes the engine reports having used; with
+    ``foreign``, the ranked ids per query are also noted there as "id" or "id|foreign"."""
     models = [engine.plan.for_locale(locale or dataset.search_locale)]
     if cross_lingual:
         models.append(engine.plan.default)
@@ -138,6 +140,10 @@ def run_queries(
         )
         run[qid] = [hit.id for hit in results.hits]
         used.add(results.mode)
+        if foreign is not None:
+            foreign[qid] = [
+                hit.id + ("|foreign" if hit.cross_lingual else "") for hit in results.hits
+            ]
     return run, used
 
 
@@ -198,14 +204,35 @@ def crosslingual_rows(
                 )
             )
         started = time.perf_counter()
-        run, used = run_queries(engine, dataset, "hybrid", cross_lingual=True, floor=True)
+        shown: dict[str, list[str]] = {}
+        run, used = run_queries(
+            engine, dataset, "hybrid", cross_lingual=True, floor=True, foreign=shown
+        )
         scores = score_run(run, dataset.qrels)
-        label = f"site: {dataset.search_locale} search + cross-lingual ({'/'.join(sorted(used))})"
+        label = (
+            f"site: {dataset.search_locale} search + cross-lingual ({'/'.join(sorted(used))}); "
+            f"other foreign results in the first 5: {foreign_noise(shown, dataset.qrels):.2f}"
+            " per question"
+        )
         rows.append(
             Row(dataset.name, dataset.split, backend, label, scores, time.perf_counter() - started)
         )
         log(f"  {dataset.name}/{backend}: site recall@5 {scores.recall5:.3f}")
     return rows
+
+
+def foreign_noise(shown: dict[str, list[str]], qrels: dict[str, dict[str, int]]) -> float:
+    """Mean count, per question, of cross-lingual results in the first five that are not
+    its answer: what foreign results cost when they do not help."""
+    noise = [
+        sum(
+            1
+            for entry in ranked[:5]
+            if entry.endswith("|foreign") and not qrels[qid].get(entry.rsplit("|", 1)[0])
+        )
+        for qid, ranked in shown.items()
+    ]
+    return sum(noise) / max(len(noise), 1)
 
 
 # -- the reference BM25 ------------------------------------------------------------------

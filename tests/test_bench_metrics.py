@@ -74,3 +74,13 @@ def test_a_query_missing_from_the_run_counts_as_zero_in_the_means():
     assert scores.recall100 == pytest.approx(0.5)
     assert scores.recall5 == pytest.approx(0.5)
     assert scores.mrr10 == pytest.approx(0.25)
+
+
+def test_foreign_noise_counts_unhelpful_cross_lingual_results_in_the_first_five():
+    from bench.evaluate import foreign_noise
+
+    shown = {
+        "q1": ["a", "b|foreign", "c|foreign", "d", "e", "f|foreign"],  # 2 in the first 5
+        "q2": ["x|foreign", "y"],  # x is q2's answer: not noise
+    }
+    assert foreign_noise(shown, {"q1": {"a": 1}, "q2": {"x": 1}}) == 1.0

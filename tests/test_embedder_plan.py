@@ -94,3 +94,37 @@ def test_build_progress_counts_once_through_every_models_work(tmp_path):
     assert {total for _, total in seen} == {len(chunks) + english}  # English by both models
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
     assert seen[-1][0] == seen[-1][1]
+
+
+ENGLISH_ONLY = [
+    Document(doc_id, "en", title, body, "orders")
+    for doc_id, title, body in [
+        ("change-address", "Change the delivery address",
+         "You can change the delivery address of an order until it ships, from Orders."),
+        ("damaged-parcel", "A parcel arrived damaged",
+         "Take photos of the box and the item and send them to us within 7 days."),
+        ("support-hours", "Contact support hours",
+         "Our support team answers chats from 9 to 18 on weekdays."),
+    ]
+]  # fmt: skip
+
+
+def test_after_a_good_native_answer_only_the_closest_foreign_articles_follow(tmp_path, monkeypatch):
+    from indexer import engine as engine_module
+    from tests.test_engine import BILINGUAL
+
+    engine = SearchEngine(tmp_path / "index", embedder=PLAN)
+    engine.build([*BILINGUAL, *ENGLISH_ONLY])
+    query = "택배가 언제 도착하는지 배송 조회하고 싶어요"
+
+    def foreign_after_native():
+        results = engine.search(query, locale="ko")
+        assert ids(results)[0] == "track-order" and results.hits[0].locale == "ko"
+        return [hit.id for hit in results.hits if hit.cross_lingual]
+
+    capped = foreign_after_native()
+    assert len(capped) == engine_module.CROSS_LINGUAL_MAX_AFTER_NATIVE == 2
+    assert "change-address" in capped
+    monkeypatch.setattr(engine_module, "CROSS_LINGUAL_MAX_AFTER_NATIVE", 5)
+    engine._query_cache.clear()
+    assert len(foreign_after_native()) > 2  # the cap, not the floor, is what stops them
