@@ -27,6 +27,8 @@ CROSSLINGUAL = REPO / "bench" / "data" / "crosslingual_ko.jsonl"
 CROSSLINGUAL_HELDOUT = REPO / "bench" / "data" / "crosslingual_ko_heldout.jsonl"
 # Written by a helper that never ran the engine, before the language offset was measured.
 CROSSLINGUAL_HELDOUT2 = REPO / "bench" / "data" / "crosslingual_ko_heldout2.jsonl"
+# Short search-box queries (2-4 words), written by a helper that never ran the engine.
+CROSSLINGUAL_SHORT = REPO / "bench" / "data" / "crosslingual_ko_short.jsonl"
 # Korean questions whose answer the site has in Korean: foreign results must not push it down.
 NATIVE_KO = REPO / "bench" / "data" / "native_ko.jsonl"
 ADOBE_EN = Path("adobe_commerce_kb") / "en"
@@ -63,6 +65,7 @@ CROSSLINGUAL_SETS = {
     CROSSLINGUAL_NAME: (CROSSLINGUAL, "ko→en", "en"),
     f"{CROSSLINGUAL_NAME}_heldout": (CROSSLINGUAL_HELDOUT, "ko→en held-out", "en"),
     f"{CROSSLINGUAL_NAME}_heldout2": (CROSSLINGUAL_HELDOUT2, "ko→en held-out 2", "en"),
+    f"{CROSSLINGUAL_NAME}_short": (CROSSLINGUAL_SHORT, "ko→en short queries", "en"),
     "native_ko": (NATIVE_KO, "ko→ko, cross-lingual on", "ko"),
 }
 ALL_DATASETS = (*BEIR_SETS, *CROSSLINGUAL_SETS)
