@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer import EmbedderPlan, make_embedder, make_plan
+from indexer.embeddings import slug
 
 DEFAULT_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "bench"
 SAVE_EVERY = 256  # passages between two parts written to disk
@@ -28,11 +28,6 @@ SAVE_EVERY = 256  # passages between two parts written to disk
 def text_key(text: str) -> str:
     """The cache key of one embedded text."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
-def slug(name: str) -> str:
-    """A file-system-safe form of a model or dataset name."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "model"
 
 
 class VectorStore:

@@ -238,9 +238,14 @@ def make_embedder(spec) -> Embedder | None:
     return SentenceTransformerEmbedder(model, languages=languages)
 
 
+def slug(name: str) -> str:
+    """A file-system-safe form of a model (or data set) name."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "model"
+
+
 def space_name(embedder: Embedder) -> str:
     """The folder name of a model's vectors in an index."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", embedder.name).strip("_") or "model"
+    return slug(embedder.name)
 
 
 @dataclass(frozen=True)

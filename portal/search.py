@@ -11,7 +11,7 @@ import threading
 
 from flask import current_app, url_for
 
-from indexer import Document, Hit, IndexUnavailable, SearchEngine, SearchResults
+from indexer import Document, Hit, IndexUnavailable, SearchEngine, SearchResults, make_plan
 from portal.store import Article, ArticleStore
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class SearchService:
     def __init__(self, store: ArticleStore, index_dir, embedder: str):
         self.store = store
         self.index_dir = index_dir
-        self.embedder_spec = embedder
+        self.plan = make_plan(embedder)  # a malformed setting fails here, at start-up
         self._engine: SearchEngine | None = None
         self._lock = threading.Lock()
         self._rebuilding: threading.Thread | None = None
@@ -62,7 +62,7 @@ class SearchService:
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
-                    self._engine = SearchEngine(self.index_dir, embedder=self.embedder_spec)
+                    self._engine = SearchEngine(self.index_dir, embedder=self.plan)
         return self._engine
 
     def warm_up(self) -> None:

