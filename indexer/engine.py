@@ -187,15 +187,19 @@ class Generation:
         found = self._public.get((space, locale))
         if found is None:
             keys = self.vectors(space, locale).keys
-            found = np.array([self.chunks[k].visibility == "public" for k in keys], dtype=bool)
+            found = np.array([self.allowed(self.chunks[k], False, None, None) for k in keys])
             self._public[(space, locale)] = found
         return found
 
-    def best_cosine(self, space: str, doc_key: str, vector: np.ndarray) -> float:
-        """The cosine of an article's closest chunk to ``vector`` in one model's space."""
+    def article_vectors(self, space: str, doc_key: str) -> list[np.ndarray]:
+        """The vectors of one article's chunks in one model's space, in order."""
         index = self.vectors(space, doc_key.split("|", 1)[1])
         rows = [index.vector(key) for key in self.chunk_keys.get(doc_key, ())] if index else []
-        rows = [row for row in rows if row is not None]
+        return [row for row in rows if row is not None]
+
+    def best_cosine(self, space: str, doc_key: str, vector: np.ndarray) -> float:
+        """The cosine of an article's closest chunk to ``vector`` in one model's space."""
+        rows = self.article_vectors(space, doc_key)
         return float(np.max(np.stack(rows) @ vector)) if rows else 0.0
 
     def allowed(self, record: ChunkRecord, include_internal, category, tags) -> bool:
@@ -520,7 +524,6 @@ class SearchEngine:
         # Embedded on this thread: on a worker thread (to overlap the keyword leg, now ~2 ms)
         # MiniLM took 14.3 ms instead of 10.6 at p50.
         model = self.plan.for_locale(locale) if mode != "keyword" else None
-        dense_ready = model is not None
         model_floor = getattr(model, "similarity_floor", 0.0)
         vector, degraded = None, None
         if model is not None:
@@ -537,7 +540,7 @@ class SearchEngine:
 
         if mode == "dense":
             fused, used = dense_scores, "dense"
-        elif dense_ready and vector is not None:
+        elif vector is not None:
             fused, used = (
                 fuse(
                     keyword_scores,
@@ -674,9 +677,7 @@ class SearchEngine:
             return []
         model = self.plan.for_locale(locale)
         space = space_name(model) if model else ""
-        vectors = generation.vectors(space, locale)
-        rows = [vectors.vector(r.key) for r in records] if vectors is not None else []
-        rows = [row for row in rows if row is not None]
+        rows = generation.article_vectors(space, f"{doc_id}|{locale}")
         if rows:
             centroid = np.mean(rows, axis=0)
             centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
