@@ -83,11 +83,8 @@ def caching_plan(spec: str, cache_dir: Path | None = DEFAULT_CACHE, label="embed
 
 
 def _caching(model: str, cache_dir, label: str, options: dict):
-    return (
-        None
-        if make_embedder(model) is None
-        else CachingEmbedder(model, cache_dir, label=label, **options)
-    )
+    inner = make_embedder(model)  # built once; CachingEmbedder takes the object as it is
+    return None if inner is None else CachingEmbedder(inner, cache_dir, label=label, **options)
 
 
 def plan_counts(plan: EmbedderPlan) -> dict[str, float]:
