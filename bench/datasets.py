@@ -29,6 +29,9 @@ CROSSLINGUAL_HELDOUT = REPO / "bench" / "data" / "crosslingual_ko_heldout.jsonl"
 CROSSLINGUAL_HELDOUT2 = REPO / "bench" / "data" / "crosslingual_ko_heldout2.jsonl"
 # Short search-box queries (2-4 words), written by a helper that never ran the engine.
 CROSSLINGUAL_SHORT = REPO / "bench" / "data" / "crosslingual_ko_short.jsonl"
+# Questions and short queries on 30 Adobe articles no other set asks about, written by a
+# helper that never ran the engine, after every cross-lingual setting was chosen.
+CROSSLINGUAL_BLIND3 = REPO / "bench" / "data" / "crosslingual_ko_blind3.jsonl"
 # Korean questions whose answer the site has in Korean: foreign results must not push it down.
 NATIVE_KO = REPO / "bench" / "data" / "native_ko.jsonl"
 ADOBE_EN = Path("adobe_commerce_kb") / "en"
@@ -66,6 +69,7 @@ CROSSLINGUAL_SETS = {
     f"{CROSSLINGUAL_NAME}_heldout": (CROSSLINGUAL_HELDOUT, "ko→en held-out", "en"),
     f"{CROSSLINGUAL_NAME}_heldout2": (CROSSLINGUAL_HELDOUT2, "ko→en held-out 2", "en"),
     f"{CROSSLINGUAL_NAME}_short": (CROSSLINGUAL_SHORT, "ko→en short queries", "en"),
+    f"{CROSSLINGUAL_NAME}_blind3": (CROSSLINGUAL_BLIND3, "ko→en blind 3", "en"),
     "native_ko": (NATIVE_KO, "ko→ko, cross-lingual on", "ko"),
 }
 ALL_DATASETS = (*BEIR_SETS, *CROSSLINGUAL_SETS)
