@@ -36,6 +36,10 @@ class Embedder(Protocol):
 
     def encode_passages(self, texts: Sequence[str], progress: Progress = None) -> np.ndarray: ...
 
+    # Optional, for a model that reads only the first ``window_tokens`` of a passage:
+    # ``token_offsets(text)``, the character span of each of ``text``'s tokens (see
+    # :mod:`indexer.windows`).
+
 
 def covers(embedder: Embedder | None, locale: str) -> bool:
     """True when ``embedder`` may rank text in ``locale``."""
@@ -92,6 +96,7 @@ class SentenceTransformerEmbedder:
         self.cross_lingual_floor = similarity_floor
         self._model = None
         self._query_encoder = None  # ONNX Runtime when it reproduces torch; False: torch
+        self._counter = None  # a tokenizer of its own for token_offsets
         self._lock = threading.Lock()
 
     def _load(self):
@@ -110,6 +115,28 @@ class SentenceTransformerEmbedder:
         if self._dimension is None:
             self._dimension = int(self._load().get_sentence_embedding_dimension())
         return self._dimension
+
+    @property
+    def window_tokens(self) -> int:
+        """Tokens of a passage the model reads (specials and passage prefix excluded)."""
+        prefix = len(self.token_offsets(self._prefixes[1])) if self._prefixes[1] else 0
+        return int(self._load().max_seq_length) - 2 - prefix
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        """The character span of each token of ``text``, without special tokens.
+
+        Counted by a copy of the model's tokenizer without truncation: the model's own
+        is set to cut at its window, and is shared with query encoding on other threads.
+        """
+        if self._counter is None:
+            from tokenizers import Tokenizer
+
+            backend = self._load().tokenizer.backend_tokenizer
+            counter = Tokenizer.from_str(backend.to_str())
+            counter.no_truncation()
+            counter.no_padding()
+            self._counter = counter
+        return list(self._counter.encode(text, add_special_tokens=False).offsets)
 
     def _encode(self, texts: Sequence[str], prefix: str, batch_size: int = 32) -> np.ndarray:
         return _unit(

@@ -35,6 +35,7 @@ from indexer.highlight import make_snippet
 from indexer.hybrid import DEFAULT_FUSION, FusionConfig, fuse
 from indexer.keyword import KeywordIndex
 from indexer.vectors import VectorIndex
+from indexer.windows import passage_windows
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +79,14 @@ CROSS_LINGUAL_HUB_NEIGHBOURS = 10
 QUERY_CACHE_SIZE = 256
 
 
-def embedding_text(record: ChunkRecord) -> str:
-    """What is embedded for a chunk: the article title, the section heading, the text."""
-    parts = [record.title, record.heading, record.text]
-    return "\n".join(p for p in parts if p)[:EMBED_TEXT_CHARS]
+def embedding_texts(record: ChunkRecord, model: Embedder) -> list[str]:
+    """What ``model`` embeds for a chunk: the article title, the section heading and the
+    text, in windows when the model reads fewer tokens (:mod:`indexer.windows`)."""
+    head = "\n".join(p for p in (record.title, record.heading) if p)
+    window = getattr(model, "window_tokens", None)
+    if window:
+        return passage_windows(head, record.text, window, model.token_offsets)
+    return ["\n".join(p for p in (head, record.text) if p)[:EMBED_TEXT_CHARS]]
 
 
 def to_record(doc: Document, chunk: Chunk) -> ChunkRecord:
@@ -192,10 +197,11 @@ class Generation:
         return found
 
     def article_vectors(self, space: str, doc_key: str) -> list[np.ndarray]:
-        """The vectors of one article's chunks in one model's space, in order."""
+        """The vectors of one article's chunks (every window) in one model's space, in order."""
         index = self.vectors(space, doc_key.split("|", 1)[1])
-        rows = [index.vector(key) for key in self.chunk_keys.get(doc_key, ())] if index else []
-        return [row for row in rows if row is not None]
+        if index is None:
+            return []
+        return [row for key in self.chunk_keys.get(doc_key, ()) for row in index.chunk_vectors(key)]
 
     def best_cosine(self, space: str, doc_key: str, vector: np.ndarray) -> float:
         """The cosine of an article's closest chunk to ``vector`` in one model's space."""
@@ -248,8 +254,7 @@ class Generation:
             if not include_internal:
                 public = self._public_rows(space, locale)[rows]
                 rows, scores = rows[public], scores[public]
-            rows, scores = rows[:limit].tolist(), scores[:limit].tolist()
-            return {index.keys[r]: s for r, s in zip(rows, scores, strict=True)}
+            return dict(list(index.best_per_chunk(rows, scores).items())[:limit])
         found: dict[str, float] = {}
         for want in (limit * 2, len(index)):
             found = {
@@ -438,24 +443,33 @@ class SearchEngine:
                     for chunk in chunks
                 ]
                 work.append((space, model, mine, todo))
-        total, done = sum(len(todo) for *_, todo in work), 0
+        # One row per passage: a chunk longer than its model's window has several.
+        passages = [
+            [
+                (locale, record.key, text)
+                for locale, record in todo
+                for text in embedding_texts(record, model)
+            ]
+            for _, model, _, todo in work
+        ]
+        total, done = sum(len(rows) for rows in passages), 0
         spaces: dict[str, dict] = {}
-        for space, model, mine, todo in work:
+        for (space, model, mine, _), rows_of_model in zip(work, passages, strict=True):
             spaces[space] = {"model": model.name, "dimension": model.dimension, "locales": mine}
             overall = (lambda n, _, before=done: progress(before + n, total)) if progress else None
             vectors = (
-                model.encode_passages([embedding_text(r) for _, r in todo], progress=overall)
-                if todo
+                model.encode_passages([text for *_, text in rows_of_model], progress=overall)
+                if rows_of_model
                 else np.zeros((0, model.dimension), dtype=np.float32)
             )
-            done += len(todo)
+            done += len(rows_of_model)
             for locale in mine:
-                rows = [i for i, (loc, _) in enumerate(todo) if loc == locale]
+                rows = [i for i, (loc, *_) in enumerate(rows_of_model) if loc == locale]
                 previous = base.vectors(space, locale) if base else None
                 previous = previous or VectorIndex.empty(model.dimension)
                 updated = previous.updated(
                     {k for k in gone if k.endswith(f"|{locale}")},
-                    [todo[i][1].key for i in rows],
+                    [rows_of_model[i][1] for i in rows],
                     vectors[rows] if rows else np.zeros((0, model.dimension), np.float32),
                 )
                 updated.save(path / "vectors" / space, locale)
@@ -716,8 +730,8 @@ def _language_offset(vectors, chunks, source: str, target: str) -> np.ndarray | 
         if index is None:
             return None
         rows: dict[str, list[int]] = {}
-        for key, row in index.row_of.items():
-            rows.setdefault(chunks[key].doc_id, []).append(row)
+        for key, key_rows in index.rows_of.items():
+            rows.setdefault(chunks[key].doc_id, []).extend(key_rows)
         centroids[locale] = {doc: index.matrix[r].mean(axis=0) for doc, r in rows.items()}
     both = sorted(centroids[source].keys() & centroids[target].keys())
     if len(both) < CROSS_LINGUAL_MIN_PAIRS:

@@ -20,7 +20,7 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-FORMAT = 6
+FORMAT = 7
 GENERATION = re.compile(r"^gen-(\d{6})$")
 KEEP_OLD_GENERATIONS = 2
 

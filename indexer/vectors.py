@@ -1,7 +1,8 @@
 """The dense leg: one FAISS inner-product index per locale over unit chunk vectors.
 
-The matrix (``<locale>.npy``) and its row keys (``<locale>.keys.json``) are the stored
-truth; the FAISS index is built from them when a generation is opened: exact search
+A chunk has one row, or several when its model embeds it in windows (:mod:`indexer.windows`):
+its score is its best row's. The matrix (``<locale>.npy``) and its row keys
+(``<locale>.keys.json``, a chunk key per row) are the stored truth; the FAISS index is built from them when a generation is opened: exact search
 (``IndexFlatIP``; from :data:`HALF_PRECISION_FROM` rows over 16-bit floats) up to
 :data:`APPROXIMATE_FROM` rows, HNSW above.
 """
@@ -32,7 +33,9 @@ class VectorIndex:
             raise ValueError("vector rows and keys disagree")
         self.keys = keys
         self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
-        self.row_of = {key: row for row, key in enumerate(keys)}
+        self.rows_of: dict[str, list[int]] = {}  # chunk key -> its rows, first one first
+        for row, key in enumerate(keys):
+            self.rows_of.setdefault(key, []).append(row)
         self._faiss = None
 
     @property
@@ -72,14 +75,25 @@ class VectorIndex:
         return rows[0][found], scores[0][found]
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """The ``k`` nearest chunk keys with their cosine similarity."""
+        """The chunk keys of the ``k`` nearest rows, each once with its best cosine."""
         rows, scores = self.nearest(vector, k)
-        return [(self.keys[r], s) for r, s in zip(rows.tolist(), scores.tolist(), strict=True)]
+        return list(self.best_per_chunk(rows, scores).items())
+
+    def best_per_chunk(self, rows: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+        """Chunk key -> cosine of its best row among ``rows`` (best first)."""
+        found: dict[str, float] = {}
+        for row, score in zip(rows.tolist(), scores.tolist(), strict=True):
+            found.setdefault(self.keys[row], score)
+        return found
 
     def vector(self, key: str) -> np.ndarray | None:
-        """The stored vector of one chunk."""
-        row = self.row_of.get(key)
-        return None if row is None else self.matrix[row]
+        """The first stored vector of one chunk (its only one unless it has windows)."""
+        rows = self.rows_of.get(key)
+        return None if rows is None else self.matrix[rows[0]]
+
+    def chunk_vectors(self, key: str) -> np.ndarray:
+        """Every stored vector of one chunk (one per window)."""
+        return self.matrix[self.rows_of.get(key, [])]
 
     def updated(self, remove_prefixes: set[str], keys: list[str], matrix: np.ndarray):
         """A new index without the chunks of ``remove_prefixes`` (doc keys) plus new rows."""
