@@ -1,10 +1,11 @@
 """The dense leg: one FAISS inner-product index per locale over unit chunk vectors.
 
-A chunk has one row, or several when its model embeds it in windows (:mod:`indexer.windows`):
-its score is its best row's. The matrix (``<locale>.npy``) and its row keys
-(``<locale>.keys.json``, a chunk key per row) are the stored truth; the FAISS index is built from them when a generation is opened: exact search
-(``IndexFlatIP``; from :data:`HALF_PRECISION_FROM` rows over 16-bit floats) up to
-:data:`APPROXIMATE_FROM` rows, HNSW above.
+A chunk has one row, or several when its model embeds it in windows
+(:mod:`indexer.windows`); its score is its best row's. The matrix (``<locale>.npy``) and its
+row keys (``<locale>.keys.json``, a chunk key per row) are the stored truth; the FAISS index
+is built from them when a generation is opened: exact search (``IndexFlatIP``; from
+:data:`HALF_PRECISION_FROM` rows over 16-bit floats) up to :data:`APPROXIMATE_FROM` rows,
+HNSW above.
 """
 
 from __future__ import annotations
