@@ -15,6 +15,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -583,13 +584,23 @@ class SearchEngine:
     def _group(generation, fused: dict, dense_scores: dict, keyword_keys=frozenset()) -> list:
         """One entry per article: best chunk, fused score, best cosine, any keyword match."""
         best: dict[str, dict] = {}
-        for key, score in sorted(fused.items(), key=lambda kv: kv[1], reverse=True):
-            record = generation.chunks[key]
-            entry = best.setdefault(
-                record.doc_key, {"record": record, "score": score, "cosine": 0.0, "keyword": False}
-            )
-            entry["cosine"] = max(entry["cosine"], dense_scores.get(key, 0.0))
-            entry["keyword"] = entry["keyword"] or key in keyword_keys
+        chunks = generation.chunks
+        for key, score in sorted(fused.items(), key=itemgetter(1), reverse=True):
+            record = chunks[key]
+            cosine = dense_scores.get(key, 0.0)
+            entry = best.get(record.doc_key)
+            if entry is None:
+                best[record.doc_key] = {
+                    "record": record,
+                    "score": score,
+                    "cosine": cosine,
+                    "keyword": key in keyword_keys,
+                }
+                continue
+            if cosine > entry["cosine"]:
+                entry["cosine"] = cosine
+            if not entry["keyword"] and key in keyword_keys:
+                entry["keyword"] = True
         return list(best.values())
 
     def _add_cross_lingual(self, generation, ranked, query, locale, native, filters, floor):

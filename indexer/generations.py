@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 FORMAT = 7
@@ -41,9 +42,9 @@ class ChunkRecord:
     visibility: str
     tags: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def doc_key(self) -> str:
-        """The article-and-locale this chunk belongs to."""
+        """The article-and-locale this chunk belongs to (asked per candidate per search)."""
         return f"{self.doc_id}|{self.locale}"
 
 
