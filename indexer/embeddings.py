@@ -15,6 +15,7 @@ import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
@@ -116,9 +117,10 @@ class SentenceTransformerEmbedder:
             self._dimension = int(self._load().get_sentence_embedding_dimension())
         return self._dimension
 
-    @property
+    @cached_property
     def window_tokens(self) -> int:
-        """Tokens of a passage the model reads (specials and passage prefix excluded)."""
+        """Tokens of a passage the model reads (specials and passage prefix excluded); asked
+        once per chunk at build time, so worked out once."""
         prefix = len(self.token_offsets(self._prefixes[1])) if self._prefixes[1] else 0
         return int(self._load().max_seq_length) - 2 - prefix
 
