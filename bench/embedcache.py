@@ -2,7 +2,7 @@
 not re-embed a corpus (multilingual-e5-small on 2 cores: ~20 passages/s).
 
 Vectors are stored per (model, namespace) as append-only ``.npz`` parts keyed by the
-SHA-1 of the exact text embedded (query vectors apart, under ``<namespace>.queries``:
+SHA-1 of the exact text embedded (query vectors apart, under ``<namespace>.queries-<variant>``:
 e5 embeds a query and a passage of the same text differently); several processes may fill
 the same cache at once.
 """
@@ -118,9 +118,9 @@ class CachingEmbedder:
             raise ValueError("CachingEmbedder needs a model, not keyword-only search")
         base = Path(cache_dir) / slug(self.inner.name) if cache_dir else None
         self.passages = VectorStore(base / slug(namespace) if base else None)
-        self.queries = VectorStore(
-            base / f"{slug(namespace)}.queries" if base and cache_queries else None
-        )
+        variant = getattr(self.inner, "query_variant", "")
+        queries = f"{slug(namespace)}.queries" + (f"-{variant}" if variant else "")
+        self.queries = VectorStore(base / queries if base and cache_queries else None)
         self.cache_queries = cache_queries
         self.use_cache = True  # False: every passage is embedded (timing an update honestly)
         # True: passages missing from the cache get random unit vectors, never saved (speed

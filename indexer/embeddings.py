@@ -165,6 +165,14 @@ class SentenceTransformerEmbedder:
                     self._query_encoder = encoder or False
         return self._query_encoder or None
 
+    @property
+    def query_variant(self) -> str:
+        """How queries are embedded when ONNX Runtime serves them ("int8", "fp32") or
+        "torch"; a benchmark's vector cache keeps each variant's query vectors apart."""
+        from indexer.onnxquery import configured_precision
+
+        return configured_precision() or "torch"
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors for search queries (through ONNX Runtime when it can serve them)."""
         encoder = self._onnx()

@@ -8,7 +8,15 @@ encoded by torch (batches amortize the overhead).
 
 Only the plain pipeline (Transformer, mean Pooling, optional Normalize) is exported; any
 other model stays on torch. An exported file is trusted only after it reproduces torch's
-vector for a probe text, so a stale or damaged file is exported again, never served.
+vector for probe texts, so a stale or damaged file is exported again, never served.
+
+By default the served file has 8-bit weights (dynamic quantization, one scale per output
+channel). One query is a handful of tokens, so the run is bound by reading the weights, not
+by arithmetic: on the 2-core machine MiniLM went from 4.4-5.1 ms to 2.7-3.2 ms p50 per query,
+with cosines to torch's vectors of 0.991 on average (0.973 at worst over 300 queries).
+Passages keep full precision. Retrieval did not move beyond noise (SciFact train hybrid
+0.733 -> 0.731, test 0.725 -> 0.727; StackFAQ hybrid 0.975 both). ``PORTAL_ONNX=fp32``
+serves the exact export.
 """
 
 from __future__ import annotations
@@ -28,8 +36,21 @@ from indexer.embeddings import _unit, configured_threads
 
 log = logging.getLogger(__name__)
 
-PROBE = "How do I reset my password? 비밀번호를 재설정하려면 어떻게 하나요"
-TOLERANCE = 1e-4
+PROBES = [
+    "How do I reset my password? 비밀번호를 재설정하려면 어떻게 하나요",
+    "Vitamin D deficiency is unrelated to birth weight.",
+    "refund for an order that never arrived",
+]
+TOLERANCE = 1e-4  # largest difference from torch's vector allowed for the exact export
+INT8_COSINE = 0.95  # smallest cosine to torch's vector allowed for the 8-bit file
+
+
+def configured_precision() -> str | None:
+    """``PORTAL_ONNX``: "int8" (default), "fp32", or None when switched off."""
+    value = os.environ.get("PORTAL_ONNX", "int8").lower()
+    if value in ("0", "off", "no", "false"):
+        return None
+    return "fp32" if value == "fp32" else "int8"
 
 
 def export_directory() -> Path:
@@ -72,6 +93,7 @@ class OnnxQueryEncoder:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = runtime_threads()
         options.log_severity_level = 3
+        self.path = path
         self.session = onnxruntime.InferenceSession(
             str(path), options, providers=["CPUExecutionProvider"]
         )
@@ -96,7 +118,7 @@ def export(model, path: Path) -> None:
     import torch
 
     transformer = model[0].auto_model
-    features = tokenizer_of(model)([PROBE])
+    features = tokenizer_of(model)(PROBES[:1])
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in features]
 
     class LastHiddenState(torch.nn.Module):
@@ -128,10 +150,42 @@ def export(model, path: Path) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
+class _PreprocessingAdvice(logging.Filter):
+    """Drops the quantizer's advice to pre-process, which fails on this graph (its shape
+    inference stops at the exported attention)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "pre-processing" not in record.getMessage()
+
+
+def quantize(exported: Path, path: Path) -> None:
+    """Write ``exported`` with 8-bit weights to ``path`` (atomically, as :func:`export`)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".onnx.tmp")
+    os.close(handle)
+    advice = _PreprocessingAdvice()
+    logging.getLogger().addFilter(advice)
+    try:
+        quantize_dynamic(exported, tmp, per_channel=True, weight_type=QuantType.QInt8)
+        os.replace(tmp, path)
+    finally:
+        logging.getLogger().removeFilter(advice)
+        Path(tmp).unlink(missing_ok=True)
+
+
+def agrees(vectors: np.ndarray, expected: np.ndarray, precision: str) -> bool:
+    """True when an encoder's probe vectors are torch's (exactly enough for ``precision``)."""
+    if precision == "fp32":
+        return bool(np.abs(vectors - expected).max() <= TOLERANCE)
+    return bool((vectors * expected).sum(axis=1).min() >= INT8_COSINE)
+
+
 def onnx_query_encoder(model, name: str, torch_encode) -> OnnxQueryEncoder | None:
     """An ONNX encoder for a loaded SentenceTransformer that reproduces ``torch_encode``
     (texts -> unit vectors), or None when ONNX Runtime cannot serve this model."""
-    if os.environ.get("PORTAL_ONNX", "on").lower() in ("0", "off", "no", "false"):
+    precision = configured_precision()
+    if precision is None:
         return None
     try:
         import onnx  # noqa: F401 - the exporter needs it
@@ -141,14 +195,18 @@ def onnx_query_encoder(model, name: str, torch_encode) -> OnnxQueryEncoder | Non
     if not plain_pipeline(model):
         return None
     digest = hashlib.sha256(f"{name}|{model}".encode()).hexdigest()[:16]
-    path = export_directory() / f"{digest}.onnx"
-    expected = torch_encode([PROBE])
+    exported = export_directory() / f"{digest}.onnx"
+    path = exported if precision == "fp32" else exported.with_suffix(".int8.onnx")
+    expected = torch_encode(PROBES)
     for attempt in ("cached", "exported"):
         try:
             if attempt == "exported" or not path.exists():
-                export(model, path)
+                if attempt == "exported" or not exported.exists():
+                    export(model, exported)
+                if path != exported:
+                    quantize(exported, path)
             encoder = OnnxQueryEncoder(model, path)
-            if np.abs(encoder.encode([PROBE]) - expected).max() <= TOLERANCE:
+            if agrees(encoder.encode(PROBES), expected, precision):
                 return encoder
             log.warning("ONNX model %s disagrees with torch; exporting again", path)
         except Exception:  # noqa: BLE001 - any failure means: stay on torch

@@ -1,4 +1,5 @@
-"""Query embeddings through ONNX Runtime: the same vectors as torch, or torch itself."""
+"""Query embeddings through ONNX Runtime: torch's vectors (exactly, or through 8-bit weights
+that rank the same), or torch itself."""
 
 from __future__ import annotations
 
@@ -20,21 +21,41 @@ TEXTS = [
 ]
 
 
+PASSAGES = [
+    "To reset your password, open Settings and choose Forgot password.",
+    "Refunds reach your card five to ten business days after we receive the return.",
+    "Orders shipped abroad may owe customs duties on delivery.",
+    "비밀번호를 재설정하려면 로그인 화면에서 비밀번호 찾기를 누르세요.",
+]
+QUESTIONS = [
+    "I forgot my password",
+    "when will I get my money back",
+    "do I pay import tax on international orders",
+    "비밀번호 재설정",
+]
+
+
 @pytest.fixture
 def onnx_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("PORTAL_ONNX_DIR", str(tmp_path / "onnx"))
     return tmp_path / "onnx"
 
 
+@pytest.fixture
+def exact(onnx_dir, monkeypatch):
+    monkeypatch.setenv("PORTAL_ONNX", "fp32")
+    return onnx_dir
+
+
 def torch_vectors(embedder, texts):
     return embedder._encode(texts, "")
 
 
-def test_queries_through_onnx_runtime_equal_torchs(onnx_dir):
+def test_queries_through_the_exact_export_equal_torchs(exact):
     embedder = make_embedder("minilm")
     vectors = embedder.encode_queries(TEXTS)
     assert isinstance(embedder._onnx(), OnnxQueryEncoder)
-    assert list(onnx_dir.glob("*.onnx"))
+    assert [path.name for path in exact.glob("*.onnx")] == [embedder._onnx().path.name]
     assert vectors.shape == (len(TEXTS), 384)
     assert np.abs(vectors - torch_vectors(embedder, TEXTS)).max() < 1e-5
     one_by_one = np.vstack([embedder.encode_queries([text]) for text in TEXTS])
@@ -44,9 +65,35 @@ def test_queries_through_onnx_runtime_equal_torchs(onnx_dir):
     assert np.abs(concurrent - np.vstack([one_by_one] * 4)).max() < 1e-6
 
 
-def test_a_damaged_export_is_exported_again_not_served(onnx_dir):
+def test_default_queries_run_on_8_bit_weights_and_rank_like_torch(onnx_dir):
+    embedder = make_embedder("minilm")
+    served = embedder.encode_queries(QUESTIONS + TEXTS)
+    assert embedder._onnx().path.name.endswith(".int8.onnx")
+    exact = torch_vectors(embedder, QUESTIONS + TEXTS)
+    cosines = (served * exact).sum(axis=1)
+    assert cosines.min() > 0.95
+    assert np.abs(served - exact).max() > 1e-3  # really the 8-bit file, not torch's vectors
+    passages = embedder.encode_passages(PASSAGES)
+    best = (served[: len(QUESTIONS)] @ passages.T).argmax(axis=1)
+    assert best.tolist() == (exact[: len(QUESTIONS)] @ passages.T).argmax(axis=1).tolist()
+    assert best.tolist() == [0, 1, 2, 3]
+
+
+def test_a_damaged_8_bit_file_is_made_again_not_served(onnx_dir):
     make_embedder("minilm").encode_queries(["warm up"])
-    exported = next(onnx_dir.glob("*.onnx"))
+    quantized = next(onnx_dir.glob("*.int8.onnx"))
+    quantized.write_bytes(b"not an onnx model")
+
+    embedder = make_embedder("minilm")
+    vectors = embedder.encode_queries(TEXTS[:3])
+    assert embedder._onnx().path == quantized
+    assert (vectors * torch_vectors(embedder, TEXTS[:3])).sum(axis=1).min() > 0.95
+    assert quantized.stat().st_size > 1_000_000
+
+
+def test_a_damaged_export_is_exported_again_not_served(exact):
+    make_embedder("minilm").encode_queries(["warm up"])
+    exported = next(exact.glob("*.onnx"))
     exported.write_bytes(b"not an onnx model")
 
     embedder = make_embedder("minilm")
