@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from indexer import Document
+from indexer.chunking import markdown_to_text
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "data"
@@ -170,7 +171,10 @@ def adobe_documents(data: Path) -> list[Document]:
         if not meta:
             continue
         heading = H1.search(body)
-        title = str(meta.get("title") or (heading.group(1) if heading else path.stem))
+        # Titles use the KB's macros too ("[!UICONTROL Commerce Admin]"): imported as read.
+        title = markdown_to_text(
+            str(meta.get("title") or (heading.group(1) if heading else path.stem))
+        )
         documents.append(
             Document(id=path.relative_to(root).as_posix(), locale="en", title=title, body=body)
         )

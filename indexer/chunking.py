@@ -92,8 +92,9 @@ def chunk_document(doc: Document) -> list[Chunk]:
         if not text and not heading:
             continue
         anchor = slugify_unicode(heading, "-") if heading else ""
+        plain_heading = markdown_to_text(heading)
         for piece in _split_long(text) or [""]:
-            chunks.append(Chunk(doc.id, doc.locale, len(chunks), heading, anchor, piece))
+            chunks.append(Chunk(doc.id, doc.locale, len(chunks), plain_heading, anchor, piece))
     if not chunks:
         chunks.append(Chunk(doc.id, doc.locale, 0, "", "", ""))
     return chunks

@@ -66,10 +66,19 @@ def test_chunks_follow_second_and_third_level_headings_but_not_code():
 
 
 def test_chunk_anchors_are_the_ids_the_article_page_gives_headings():
-    body = "## 비밀번호 재설정 방법\n\ntext\n\n## Billing & refunds (EU)\n\ntext"
+    body = (
+        "## 비밀번호 재설정 방법\n\ntext\n\n## Billing & refunds (EU)\n\ntext\n\n"
+        "## Run `bin/magento` as **admin**\n\ntext"
+    )
     anchors = [c.anchor for c in chunk_document(Document("a", "ko", "T", body))]
     page_ids = [entry.anchor for entry in render_markdown(body).toc]
     assert anchors == page_ids
+
+
+def test_chunk_headings_are_plain_text_as_readers_see_them():
+    body = "## Open **Settings** > [!UICONTROL Stores] and `bin/magento`\n\nDo this."
+    (chunk,) = chunk_document(Document("a", "en", "T", body))
+    assert chunk.heading == "Open Settings > Stores and bin/magento"
 
 
 def test_markdown_syntax_is_not_indexed_as_words():
