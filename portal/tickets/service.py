@@ -1,9 +1,11 @@
 """Filing tickets and following them through the private link: the rules, without Flask views.
 
 The private link carries a token that only the customer holds; the database keeps its
-SHA-256. A form submission carries a ``submission_key``: filing the same key twice (refresh,
-double click) returns the first ticket, and the token is derived from that key with the
-app's secret so the second answer can show the same private link.
+SHA-256. A form submission carries a ``submission_key`` (the API's ``Idempotency-Key``):
+filing the same submission twice (refresh, double click, a retried call) returns the first
+ticket, and the token is derived from it with the app's secret so the second answer can show
+the same private link. A submission is the key *and* what was submitted: a key reused with
+other content, guessed or colliding, files a new ticket and never reveals another one.
 """
 
 from __future__ import annotations
@@ -61,6 +63,23 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def submission_fingerprint(data: TicketInput) -> str | None:
+    """What identifies one submission: the channel's key bound to everything submitted."""
+    if not data.submission_key:
+        return None
+    parts = (
+        data.channel,
+        data.submission_key,
+        data.email,
+        data.name,
+        data.subject,
+        data.description,
+        data.locale,
+        data.category or "",
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
 def _token_for(submission_key: str | None) -> str:
     if not submission_key:
         return secrets.token_urlsafe(32)
@@ -107,15 +126,16 @@ def find_by_token(token: str) -> Ticket | None:
 
 def file_ticket(data: TicketInput) -> Filed:
     """Store the ticket, its first message and the confirmation email, all or nothing."""
-    if data.submission_key:
-        existing = find_by_submission(data.submission_key)
+    submission = submission_fingerprint(data)
+    if submission:
+        existing = find_by_submission(submission)
         if existing is not None:
-            return Filed(existing, _token_for(data.submission_key), created=False)
-    token = _token_for(data.submission_key)
+            return Filed(existing, _token_for(submission), created=False)
+    token = _token_for(submission)
     ticket = Ticket(
         reference=_new_reference(),
         token_hash=hash_token(token),
-        submission_key=data.submission_key,
+        submission_key=submission,
         email=data.email,
         name=data.name,
         subject=data.subject,
@@ -134,7 +154,7 @@ def file_ticket(data: TicketInput) -> Filed:
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()
-        if data.submission_key and (existing := find_by_submission(data.submission_key)):
+        if submission and (existing := find_by_submission(submission)):
             return Filed(existing, token, created=False)  # a concurrent double submit
         raise FilingError("could not store the ticket") from None
     except sa.exc.SQLAlchemyError as exc:

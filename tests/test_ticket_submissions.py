@@ -1,0 +1,63 @@
+"""A submission key (the form's hidden key, the API's Idempotency-Key) makes a retry safe and
+never hands anyone else's ticket back."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import Ticket
+
+VICTIM = {
+    "email": "minji@example.com",
+    "name": "김민지",
+    "subject": "환불 문의",
+    "description": "카드 끝자리 1234로 결제한 주문을 환불받고 싶어요.",
+    "category": "billing-refunds",
+    "locale": "ko",
+}
+OTHER = {
+    "email": "someone@evil.test",
+    "name": "Eve",
+    "subject": "anything",
+    "description": "a different request entirely",
+    "locale": "en",
+}
+
+
+def tickets() -> list[Ticket]:
+    return list(db.session.scalars(sa.select(Ticket).order_by(Ticket.id)))
+
+
+def test_a_reused_idempotency_key_with_other_content_gets_its_own_ticket(client, app):
+    key = {"Idempotency-Key": "chat-4711"}
+    victim = client.post("/api/v1/tickets", json=VICTIM, headers=key)
+    other = client.post("/api/v1/tickets", json=OTHER, headers=key)
+    assert (victim.status_code, other.status_code) == (201, 201)
+    assert other.get_json()["url"] != victim.get_json()["url"]
+    assert other.get_json()["reference"] != victim.get_json()["reference"]
+    page = client.get(other.get_json()["url"].replace("http://localhost", ""))
+    assert "카드 끝자리 1234" not in page.get_data(as_text=True)
+    with app.app_context():
+        assert [t.email for t in tickets()] == [VICTIM["email"], OTHER["email"]]
+
+
+def test_a_retried_call_still_files_once(client, app):
+    key = {"Idempotency-Key": "chat-4711"}
+    first = client.post("/api/v1/tickets", json=VICTIM, headers=key)
+    again = client.post("/api/v1/tickets", json=VICTIM, headers=key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json() == first.get_json()
+    with app.app_context():
+        assert len(tickets()) == 1
+
+
+def test_the_form_cannot_claim_an_api_ticket_by_its_key(client, app):
+    filed = client.post("/api/v1/tickets", json=VICTIM, headers={"Idempotency-Key": "1001"})
+    victim_url = filed.get_json()["url"].replace("http://localhost", "")
+    for key in ("api:1001", "1001"):
+        response = client.post("/en/contact", data={**VICTIM, "submission_key": key})
+        assert response.status_code == 302
+        assert response.location.split("?")[0] != victim_url
+    with app.app_context():
+        assert len(tickets()) == 3
