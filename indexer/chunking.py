@@ -44,7 +44,8 @@ def markdown_to_text(markdown: str) -> str:
     text = re.sub(r"</?[A-Za-z][^<>]{0,200}>", " ", text)  # inline HTML tags
     text = re.sub(r"^\s{0,3}(?:[>#]+|[-*+]|\d+[.)])\s+", "", text, flags=re.MULTILINE)
     text = re.sub(r"^\s*\|?\s*:?-{3,}.*$", " ", text, flags=re.MULTILINE)  # table rules
-    text = re.sub(r"(?<!\w)[*_]+|[*_]+(?!\w)|[`~]+", "", text)
+    # Emphasis, code and strikethrough marks; a lone "~" is text ("8~20자": 8 to 20 characters).
+    text = re.sub(r"(?<!\w)[*_]+|[*_]+(?!\w)|`+|~~", "", text)
     text = text.replace("|", " ")
     return re.sub(r"[ \t]+", " ", re.sub(r"\n\s*\n+", "\n", text)).strip()
 

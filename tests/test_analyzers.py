@@ -87,6 +87,12 @@ def test_markdown_syntax_is_not_indexed_as_words():
     assert "**" not in text and "https" not in text
 
 
+def test_ranges_keep_their_tilde_while_strikethrough_marks_go():
+    text = markdown_to_text("새 비밀번호는 8~20자로, 환불은 영업일 기준 3~5일. ~~old price~~")
+    assert "8~20자" in text and "3~5일" in text
+    assert "old price" in text and "~~" not in text
+
+
 def test_an_endless_section_is_split_into_bounded_chunks():
     body = "## Long\n\n" + ("A sentence about refunds. " * 400)
     chunks = chunk_document(Document("a", "en", "T", body))

@@ -34,6 +34,15 @@ def test_hostile_or_empty_queries_never_fail(search_client, query):
     assert set(body) >= {"query", "locale", "mode", "degraded", "results"}
 
 
+def test_snippets_keep_the_articles_ranges(search_client):
+    body = search_client.get(
+        "/api/v1/search", query_string={"q": "카드 환불 기간 영업일", "locale": "ko"}
+    ).get_json()
+    snippets = " ".join(hit["snippet"] for hit in body["results"])
+    assert "3~5일" in snippets
+    assert "35일" not in snippets
+
+
 def test_search_answers_with_the_documented_shape(search_client):
     body = search_client.get("/api/v1/search?q=reset+password&locale=en&limit=3").get_json()
     assert body["locale"] == "en"
