@@ -164,6 +164,19 @@ class CjkBigramFilter(Composable):
 
 
 WORDS = r"\w+(?:[.'’]\w+)*"
+# Letters of each locale's writing system (Latin where not listed).
+SCRIPT_LETTERS = {
+    "ko": re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]"),
+    "ja": re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]"),
+    "zh": re.compile(r"[\u3400-\u9fff]"),
+}
+LATIN_LETTERS = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
+def written_in_script_of(text: str, locale: str) -> bool:
+    """True when ``text`` has a letter of ``locale``'s writing system."""
+    letters = SCRIPT_LETTERS.get(base_locale(locale), LATIN_LETTERS)
+    return letters.search(normalize_text(text)) is not None
 
 
 @cache

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.analyzers import tokenize
+from indexer.analyzers import tokenize, written_in_script_of
 from indexer.chunking import Chunk, chunk_document
 from indexer.documents import BuildReport, Document, Hit, IndexUnavailable, SearchResults
 from indexer.embeddings import Embedder, EmbedderPlan, _unit, make_plan, space_name
@@ -600,6 +600,25 @@ class SearchEngine:
                 entry["keyword"] = True
         return list(best.values())
 
+    @staticmethod
+    def _readable_across(generation, query: str, locale: str, others: list[str]) -> bool:
+        """Whether ``query`` says anything another locale's articles could answer.
+
+        A multilingual model finds *something* close to any string: "asdfgh", "🍕🍕" or
+        "zzzz" on a Korean page reached English articles at cosines (0.80-0.88) that real
+        cross-lingual answers have too (0.82-0.93). A query in the reader's own script is
+        trusted to the model; one without a letter of it (emoji, digits, Latin on a Korean
+        page) must share a word with the other locale's articles first ("password reset"
+        on a Korean page does).
+        """
+        if written_in_script_of(query, locale):
+            return True
+        return any(
+            generation.keyword[other].search(query, limit=1).scores
+            for other in others
+            if other in generation.keyword
+        )
+
     def _add_cross_lingual(self, generation, ranked, query, locale, native, filters, floor):
         """Articles missing in ``locale`` but close in meaning, after better native ones.
 
@@ -612,7 +631,7 @@ class SearchEngine:
             for other, ids in generation.doc_ids.items()
             if other != locale and ids - have and self.plan.bridge(locale, other) is not None
         ]
-        if not others:
+        if not others or not self._readable_across(generation, query, locale, others):
             return ranked
         bridge = self.plan.bridge(locale, others[0])
         space = space_name(bridge)

@@ -87,6 +87,17 @@ def test_a_korean_question_still_gets_the_english_only_answer(engine):
     assert results.hits[0].cross_lingual and results.hits[0].locale == "en"
 
 
+@pytest.mark.parametrize("query", ["asdfgh", "zzzz qwertyuiop", "🍕🍕", "!!! 1234"])
+def test_gibberish_on_a_korean_page_borrows_no_english_articles(engine, query):
+    assert [hit.id for hit in engine.search(query, locale="ko").hits if hit.cross_lingual] == []
+
+
+def test_english_words_on_a_korean_page_still_find_the_english_only_answer(engine):
+    results = engine.search("customs duties for international shipping", locale="ko")
+    assert ids(results)[:1] == ["international-shipping"]
+    assert results.hits[0].cross_lingual
+
+
 def test_build_progress_counts_once_through_every_models_work(tmp_path):
     seen = []
     engine = SearchEngine(tmp_path / "index", embedder=PLAN)
