@@ -60,6 +60,7 @@ class SearchResults:
     degraded: str | None
     hits: tuple[Hit, ...]
     total: int
+    borrowed: int = 0  # of ``total``, articles from other locales (cross-lingual)
 
 
 @dataclass(frozen=True)

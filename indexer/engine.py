@@ -575,7 +575,8 @@ class SearchEngine:
             )
         page = ranked[offset : offset + k]
         hits = tuple(self._hit(generation, entry, query, matched, locale) for entry in page)
-        return SearchResults(query, locale, used, degraded, hits, len(ranked))
+        borrowed = sum(1 for entry in ranked if entry.get("cross_lingual"))
+        return SearchResults(query, locale, used, degraded, hits, len(ranked), borrowed)
 
     @staticmethod
     def _group(generation, fused: dict, dense_scores: dict, keyword_keys=frozenset()) -> list:

@@ -166,13 +166,17 @@ class SearchService:
 def record_search(query: str, locale: str, side: str, results: SearchResults) -> int | None:
     """Log the search and ask writers for translations the results had to borrow.
 
-    Returns the log row's id, so the page can report which result was opened.
+    The logged result count is of articles in the searcher's language: a Korean search
+    answered only by English articles is a gap in the Korean content, and the analytics
+    list it among searches without results. Returns the log row's id, so the page can
+    report which result was opened.
     """
     from portal.extensions import db
     from portal.models import SearchLog, TranslationRequest
 
     try:
-        entry = SearchLog(query=query, locale=locale, side=side, result_count=results.total)
+        native = results.total - results.borrowed
+        entry = SearchLog(query=query, locale=locale, side=side, result_count=native)
         db.session.add(entry)
         for hit in results.hits:
             if hit.cross_lingual:

@@ -31,6 +31,17 @@ def test_a_korean_search_answered_in_english_requests_a_translation(search_app):
     }
 
 
+def test_a_search_answered_only_in_another_language_is_logged_as_a_content_gap(search_app):
+    store = search_app.extensions["article_store"]
+    english_only = [a for a in store.list("en") if not store.get(a.id, "ko")]
+    with search_app.test_request_context():
+        results = get_search().search(english_only[0].title, locale="ko", k=100)
+        logged = db.session.scalars(db.select(SearchLog)).one()
+    native = [hit for hit in results.hits if not hit.cross_lingual]
+    assert results.borrowed == len(results.hits) - len(native) > 0
+    assert logged.result_count == len(native)
+
+
 def test_internal_articles_are_searchable_by_agents_only(search_app):
     store = search_app.extensions["article_store"]
     internal = next(a for a in store.all() if a.visibility == "internal")
