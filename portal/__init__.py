@@ -7,14 +7,26 @@ from pathlib import Path
 
 from flask import Flask
 
-from portal.config import PROJECT_ROOT, load_config
+from portal.config import PROJECT_ROOT, apply_public_url, load_config
+
+
+class Portal(Flask):
+    """Flask, except that external URLs use ``PUBLIC_URL``'s scheme when it is set."""
+
+    def url_for(self, endpoint: str, *, _external: bool | None = None, **values) -> str:
+        """:meth:`flask.Flask.url_for`; with ``PUBLIC_URL`` an external URL also takes its
+        scheme (the host comes from ``SERVER_NAME``; inside a request Flask would otherwise
+        take the scheme of the request, plain http behind a TLS proxy)."""
+        if self.config.get("PUBLIC_URL") and _external and values.get("_scheme") is None:
+            values["_scheme"] = self.config["PREFERRED_URL_SCHEME"]
+        return super().url_for(endpoint, _external=_external, **values)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure an app; ``test_config`` overrides everything else."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    app = Flask(
+    app = Portal(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
@@ -34,6 +46,7 @@ def configure_settings(app: Flask, test_config: dict | None) -> None:
     app.config.from_pyfile("portal.cfg", silent=True)
     if test_config:
         app.config.update(test_config)
+    apply_public_url(app.config)
     for key in ("INSTANCE_DIR", "ARTICLES_DIR", "INDEX_DIR"):
         app.config[key] = Path(app.config[key])
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
@@ -71,10 +84,12 @@ def configure_blueprints(app: Flask) -> None:
     from portal.analytics.views import bp as analytics_bp
     from portal.api.views import bp as api_bp
     from portal.auth_views import bp as auth_bp
+    from portal.errors import bp as errors_bp
     from portal.help.views import bp as help_bp
     from portal.tickets.views import bp as tickets_bp
     from portal.write.views import bp as write_bp
 
+    app.register_blueprint(errors_bp)
     app.register_blueprint(help_bp)
     app.register_blueprint(tickets_bp)
     app.register_blueprint(api_bp)

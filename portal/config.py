@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-not-secret"
@@ -49,7 +50,37 @@ def load_config() -> dict:
         "SESSION_COOKIE_SECURE": _env("SESSION_COOKIE_SECURE", "0") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "PREFERRED_URL_SCHEME": "http",
+        # A CSRF token lives as long as the session: a tab left open for hours still sends.
+        "WTF_CSRF_TIME_LIMIT": None,
+        # e.g. https://help.example.com: links sent by email use it, never the Host header.
+        "PUBLIC_URL": _env("PUBLIC_URL") or None,
+        "TRUSTED_HOSTS": _host_list(_env("TRUSTED_HOSTS")),
     }
+
+
+def _host_list(value: str | None) -> list[str] | None:
+    """``a.example, b.example`` as a list; None (every host accepted) when unset."""
+    hosts = [host.strip() for host in (value or "").split(",") if host.strip()]
+    return hosts or None
+
+
+def apply_public_url(config) -> None:
+    """Build external URLs on ``PUBLIC_URL`` (scheme and host) instead of the request's Host.
+
+    Flask builds external URLs on ``SERVER_NAME`` when it is set (and, since Flask 3.1, still
+    serves requests for other hosts); the scheme is forced by :meth:`portal.Portal.url_for`.
+    """
+    public = config.get("PUBLIC_URL")
+    if not public:
+        return
+    parts = urlsplit(public)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        raise RuntimeError(
+            f"PORTAL_PUBLIC_URL must be a scheme and host such as https://help.example.com, "
+            f"not {public!r}"
+        )
+    config["SERVER_NAME"] = parts.netloc
+    config["PREFERRED_URL_SCHEME"] = parts.scheme
 
 
 def check_secret_key(app) -> None:

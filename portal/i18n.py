@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, request
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from flask import abort, current_app, g, has_request_context, request
 from werkzeug.routing import BaseConverter
 
 LOCALE_COOKIE = "locale"
@@ -67,9 +70,28 @@ def keep_locale_in_urls(endpoint, values) -> None:
         values["locale"] = g.locale
 
 
-def locale_name(locale: str) -> str:
-    """The name of a locale in its own language."""
+def native_locale_name(locale: str) -> str:
+    """The name of a locale in its own language ("한국어"): for lists of languages to switch
+    to, where people look for their own language's name."""
     return LOCALE_NAMES.get(locale, locale)
+
+
+def locale_name(locale: str, reader: str | None = None) -> str:
+    """The name of a locale in the reader's language ("영어" for English on a Korean page): for
+    sentences, badges and labels. ``reader`` defaults to the current page's locale."""
+    if reader is None:
+        if not has_request_context():
+            return native_locale_name(locale)
+        reader = current_locale()
+    return _display_name(locale, reader) or native_locale_name(locale)
+
+
+@lru_cache(maxsize=256)
+def _display_name(locale: str, reader: str) -> str | None:
+    try:
+        return Locale.parse(locale, sep="-").get_display_name(Locale.parse(reader, sep="-"))
+    except (ValueError, UnknownLocaleError):
+        return None
 
 
 def init_app(app) -> None:
@@ -85,5 +107,6 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(
         current_locale=current_locale,
         locale_name=locale_name,
+        native_locale_name=native_locale_name,
         supported_locales=supported_locales,
     )

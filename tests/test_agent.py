@@ -103,7 +103,7 @@ def test_queue_lists_tickets_with_status_locale_age_and_assignee(agent_client):
 
     rows = {ref: row for ref, row in re.findall(r'data-reference="([^"]+)"(.*?)</tr>', html, re.S)}
     old_row = rows[old.reference]
-    assert KOREAN_SUBJECT in old_row and "한국어" in old_row and "3 hours" in old_row
+    assert KOREAN_SUBJECT in old_row and "Korean" in old_row and "3 hours" in old_row
     assert "Open" in old_row and "Unassigned" in old_row and "Assign to me" in old_row
     mine = rows[mine_ticket.reference]
     assert "English" in mine and "<td>agent</td>" in mine and "Assign to me" not in mine
@@ -204,11 +204,25 @@ def test_link_falls_back_to_another_locale_with_a_note(agent_client):
 
     hit = next(h for h in data["results"] if h["id"] == "payment-methods")
     assert hit["link"]["fallback"] is True and hit["link"]["locale"] == "en"
+    # The inserted text is read by the customer, in Korean; the note by the agent.
     assert (
-        hit["link"]["markdown"]
-        == "[Payment methods you can use](article:payment-methods) (English)"
+        hit["link"]["markdown"] == "[Payment methods you can use](article:payment-methods) (영어)"
     )
-    assert "No 한국어 translation" in hit["link"]["note"]
+    assert hit["link"]["note"] == "No Korean translation: the link opens the English article."
+
+
+def test_language_names_follow_the_agents_language_and_the_replys(agent_client):
+    korean_agent = {"Accept-Language": "ko"}
+    data = agent_client.get(
+        "/agent/search?q=payment+methods&locale=en&for=ko", headers=korean_agent
+    ).get_json()
+    hit = next(h for h in data["results"] if h["id"] == "payment-methods")
+    assert hit["link"]["note"] == "한국어 번역이 없습니다. 링크를 누르면 영어 문서가 열립니다."
+    assert hit["link"]["markdown"].endswith(" (영어)")
+    ticket = make_ticket("Parcel?", "It has not arrived.", locale="en")
+    html = page_text(agent_client.get(f"/agent/tickets/{ticket.reference}", headers=korean_agent))
+    assert "영어로 답변하거나 내부 메모를 추가하세요" in html
+    assert "English로" not in html
 
 
 def test_panel_search_is_json_over_the_search_service_with_internal_articles(agent_client):

@@ -51,10 +51,8 @@ def test_a_category_page_lists_its_articles_and_offers_other_languages(client):
     html = text_of(client.get("/ko/categories/billing-refunds"))
     assert "결제 및 환불" in html
     assert "/ko/articles/refund-timelines" in html
-    # payment-methods has no Korean version yet: offered in English, labeled.
-    assert re.search(
-        r'/en/articles/payment-methods">[^<]+</a>\s*<span class="badge" lang="en">', html
-    )
+    # payment-methods has no Korean version yet: offered in English, labeled in Korean.
+    assert re.search(r'/en/articles/payment-methods">[^<]+</a>\s*<span class="badge">영어<', html)
 
 
 def test_an_article_page_has_toc_breadcrumb_date_and_translations(client):
@@ -68,6 +66,18 @@ def test_an_article_page_has_toc_breadcrumb_date_and_translations(client):
         in html
     )
     assert '<a href="/en/articles/reset-password" hreflang="en" lang="en">English</a>' in html
+
+
+def test_language_names_in_korean_text_are_korean_and_the_switcher_keeps_endonyms(client):
+    html = text_of(client.get("/ko/articles/payment-methods"))
+    notice = re.search(r'<p class="notice fallback-notice"[^>]*>([^<]+)</p>', html)
+    assert 'lang="ko"' in notice.group(0)
+    assert "한국어로 제공되지 않아요" in notice.group(1) and "영어 버전이에요" in notice.group(1)
+    assert "English" not in notice.group(1)
+    switcher = html.split('class="language-switcher"')[1].split("</details>")[0]
+    assert 'lang="en"' in switcher and ">English</a>" in switcher and ">한국어</a>" in switcher
+    english = text_of(client.get("/en/articles/reset-password"))
+    assert 'hreflang="ko" lang="ko">한국어</a>' in english  # "Also available in": endonyms
 
 
 def test_a_missing_translation_is_served_in_another_locale_with_a_notice(client):
@@ -178,9 +188,10 @@ def test_an_english_only_answer_is_labeled_with_its_language(search_client):
         search_client.get("/ko/search", query_string={"q": "Payment methods you can use"})
     )
     assert re.search(
-        r'/en/articles/payment-methods[^"]*">[^<]+</a>\s*<span class="badge locale-badge" lang="en">English',
+        r'/en/articles/payment-methods[^"]*">[^<]+</a>\s*<span class="badge locale-badge">영어<',
         html,
     )
+    assert "English</span>" not in html
 
 
 def test_no_results_offers_popular_articles_and_the_contact_form(search_client):
@@ -205,8 +216,45 @@ def test_search_results_are_paginated(search_client, monkeypatch):
     assert 'class="pagination"' in first and 'rel="next"' in first
     assert len(titles.findall(first)) == 2
     assert titles.findall(second) and not set(titles.findall(first)) & set(titles.findall(second))
-    assert search_client.get("/en/search?q=order&page=999").status_code == 200
+    past_the_end = search_client.get("/en/search?q=order&page=999", follow_redirects=True)
+    assert past_the_end.status_code == 200
     assert search_client.get("/en/search?q=order&page=abc").status_code == 200
+
+
+def test_a_page_past_the_last_goes_to_the_last_page_keeping_query_and_filters(
+    search_client, monkeypatch
+):
+    monkeypatch.setattr("portal.help.views.RESULTS_PER_PAGE", 2)
+    query = "order refund password email payment"
+    first = text_of(search_client.get("/en/search", query_string={"q": query}))
+    total = int(re.search(r"(\d+) results? for", first).group(1))
+    last = -(-total // 2)
+    assert last >= 2
+    past = search_client.get("/en/search", query_string={"q": query, "page": last + 1})
+    assert past.status_code == 302
+    assert past.location == f"/en/search?q={query.replace(' ', '+')}&page={last}"
+    landed = text_of(search_client.get(past.location))
+    assert "<h2><a href" in landed and 'class="empty-state"' not in landed
+
+    filtered = {"q": "refund", "category": "billing-refunds", "page": 40}
+    response = search_client.get("/en/search", query_string=filtered)
+    assert response.status_code == 302
+    assert "category=billing-refunds" in response.location and "q=refund" in response.location
+    assert 'class="empty-state"' not in text_of(search_client.get(response.location))
+    # Nothing matches at all: no redirect, the empty state.
+    nothing = search_client.get("/en/search", query_string={"q": "zzqx qqzx", "page": 3})
+    assert nothing.status_code == 200 and 'class="empty-state"' in text_of(nothing)
+
+
+def test_language_links_on_a_huge_search_carry_the_query_as_searched(search_client):
+    huge = "password " * 3_500  # 31,500 characters
+    html = text_of(search_client.get("/en/search", query_string={"q": huge}))
+    switcher = html.split('class="language-switcher"')[1].split("</details>")[0]
+    links = re.findall(r'href="([^"]+)"', switcher)
+    assert len(links) == 2 and all(len(link) < 2_000 for link in links)
+    target = search_client.get(links[1].replace("&amp;", "&"))  # remembers the choice
+    assert target.status_code == 302 and target.location.startswith("/ko/search?q=password")
+    assert search_client.get(target.location).status_code == 200
 
 
 def test_article_pages_show_related_articles_in_the_same_locale(search_client):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
+from types import SimpleNamespace
 
+import itsdangerous.timed
 import pytest
 import sqlalchemy as sa
 
@@ -83,6 +86,44 @@ def test_bad_or_hostile_fields_file_nothing(client, app, changes):
     assert file_form(client, **changes).status_code == 400
     with app.app_context():
         assert count(Ticket) == 0 and count(OutboxMessage) == 0
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "o'brien@example.com",
+        "first.last+tag@example.co.kr",
+        "x!#$%&*/=?^_`{|}~-y@example.com",
+        "김민지@example.com",
+    ],
+)
+def test_valid_email_addresses_are_accepted(client, app, email):
+    assert file_form(client, email=email).status_code == 302
+    with app.app_context():
+        assert db.session.scalars(sa.select(Ticket.email)).one() == email
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "minji@example",  # no dot in the domain
+        "min ji@example.com",
+        "minji@example.com\nBcc: victim@example.org",
+        "minji@example.com\n",
+        "<minji@example.com>",
+        "Minji <minji@example.com>",
+        "min..ji@example.com",
+        ".minji@example.com",
+        '"minji"@example.com',
+        "minji@@example.com",
+    ],
+)
+def test_malformed_or_header_injecting_email_addresses_are_refused(client, app, email):
+    response = file_form(client, email=email)
+    assert response.status_code == 400
+    assert "올바른 이메일 주소" in text_of(response)
+    with app.app_context():
+        assert count(Ticket) == 0
 
 
 def test_filing_creates_one_ticket_with_a_private_link_and_a_localized_email(client, app):
@@ -210,6 +251,93 @@ def test_form_suggestions_are_the_search_services_results(search_client, search_
     assert body["results"][0]["id"] == "reset-password"
 
 
+# -- expired or missing CSRF tokens --------------------------------------------------
+
+
+def csrf_app(tmp_path, articles_dir):
+    return make_app(
+        tmp_path, articles_dir, f"sqlite:///{tmp_path / 'csrf.db'}", WTF_CSRF_ENABLED=True
+    )
+
+
+def csrf_token_in(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def test_a_contact_form_left_open_for_hours_still_sends(tmp_path, articles_dir, monkeypatch):
+    app = csrf_app(tmp_path, articles_dir)
+    client = app.test_client()
+    two_hours_ago = time.time() - 2 * 3600
+    with monkeypatch.context() as past:  # the page was opened two hours ago
+        past.setattr(itsdangerous.timed, "time", SimpleNamespace(time=lambda: two_hours_ago))
+        token = csrf_token_in(text_of(client.get("/ko/contact")))
+    response = client.post("/ko/contact", data={**GOOD, "csrf_token": token})
+    assert response.status_code == 302
+    with app.app_context():
+        assert count(Ticket) == 1
+
+
+@pytest.mark.parametrize("token", ["", "not-a-token"])
+def test_an_unverifiable_contact_form_comes_back_filled_in_and_can_be_sent_again(
+    tmp_path, articles_dir, token
+):
+    app = csrf_app(tmp_path, articles_dir)
+    client = app.test_client()  # no page was opened: no session, as after a browser restart
+    response = client.post("/ko/contact", data={**GOOD, "csrf_token": token})
+    html = text_of(response)
+    assert response.status_code == 400
+    assert '<html lang="ko">' in html and 'id="contact-form"' in html
+    assert "양식의 유효 시간이 지나" in html  # said in Korean, not a bare "Bad Request"
+    for typed in (GOOD["email"], GOOD["name"], GOOD["subject"], GOOD["description"]):
+        assert typed in html
+    again = client.post("/ko/contact", data={**GOOD, "csrf_token": csrf_token_in(html)})
+    assert again.status_code == 302
+    with app.app_context():
+        assert count(Ticket) == 1
+
+
+def test_other_unverifiable_forms_explain_themselves_in_the_visitors_language(
+    tmp_path, articles_dir
+):
+    app = csrf_app(tmp_path, articles_dir)
+    client = app.test_client()
+    korean = {"Accept-Language": "ko"}
+    for url, headers in [
+        ("/ko/articles/reset-password/vote", {}),
+        ("/agent/tickets/T-1/messages", korean),  # the agent's reply form
+        ("/login", korean),
+    ]:
+        response = client.post(url, data={"body": "답변"}, headers=headers)
+        html = text_of(response)
+        assert response.status_code == 400, url
+        assert '<html lang="ko">' in html and 'class="site-header"' in html, url
+        assert "양식의 유효 시간이 지났어요" in html and "뒤로 돌아가" in html, url
+    english = client.post("/en/articles/reset-password/vote", data={"helpful": "yes"})
+    assert "This form has expired" in text_of(english)
+    script = client.post(
+        "/ko/contact/answered",
+        data={"article_id": "reset-password"},
+        headers={"Accept": "application/json"},
+    )
+    assert script.status_code == 400 and "error" in script.get_json()
+
+
+def test_an_unverifiable_reply_is_explained_in_the_tickets_language(tmp_path, articles_dir):
+    app = csrf_app(tmp_path, articles_dir)
+    client = app.test_client()
+    token = csrf_token_in(text_of(client.get("/ko/contact")))
+    private = client.post("/ko/contact", data={**GOOD, "csrf_token": token}).location
+    stranger = app.test_client()  # another browser, or the session ended
+    response = stranger.post(
+        private.split("?")[0], data={"body": "아직이요"}, headers={"Accept-Language": "en"}
+    )
+    assert response.status_code == 400
+    assert "양식의 유효 시간이 지났어요" in text_of(response)
+
+
+# -- rate limits ---------------------------------------------------------------------
+
+
 def test_filing_and_suggestions_are_rate_limited_per_client(tmp_path, articles_dir):
     app = make_app(
         tmp_path, articles_dir, f"sqlite:///{tmp_path / 'rl.db'}", RATELIMIT_ENABLED=True
@@ -221,6 +349,69 @@ def test_filing_and_suggestions_are_rate_limited_per_client(tmp_path, articles_d
     assert other.status_code == 302
     api = [client.get("/api/v1/search?q=x&suggest=1").status_code for _ in range(121)]
     assert api[-1] == 429
+
+
+def test_failed_attempts_do_not_use_up_the_filing_limit(tmp_path, articles_dir):
+    app = make_app(
+        tmp_path, articles_dir, f"sqlite:///{tmp_path / 'rl.db'}", RATELIMIT_ENABLED=True
+    )
+    client = app.test_client()
+    typo = [file_form(client, email="minji@example").status_code for _ in range(6)]
+    assert typo == [400] * 6
+    assert file_form(client).status_code == 302
+    with app.app_context():
+        assert count(Ticket) == 1
+
+
+def test_a_rate_limited_contact_form_comes_back_filled_in(tmp_path, articles_dir):
+    app = make_app(
+        tmp_path, articles_dir, f"sqlite:///{tmp_path / 'rl.db'}", RATELIMIT_ENABLED=True
+    )
+    client = app.test_client()
+    for i in range(5):
+        assert file_form(client, submission_key=f"k{i}").status_code == 302
+    response = file_form(client, submission_key="k5", description="여섯 번째 문의 내용입니다.")
+    html = text_of(response)
+    assert response.status_code == 429
+    assert '<html lang="ko">' in html and 'id="contact-form"' in html
+    assert "몇 분 뒤에" in html
+    assert "여섯 번째 문의 내용입니다." in html and GOOD["subject"] in html
+    with app.app_context():
+        assert count(Ticket) == 5
+
+
+def test_with_a_public_url_the_private_link_ignores_the_host_header(
+    tmp_path, articles_dir, monkeypatch
+):
+    monkeypatch.setenv("PORTAL_PUBLIC_URL", "https://help.example.com")
+    app = make_app(tmp_path, articles_dir, f"sqlite:///{tmp_path / 'public.db'}")
+    client = app.test_client()
+    evil = "http://help.evil.test"  # plain http, as behind a proxy that terminates TLS
+    response = client.post("/ko/contact", data={**GOOD, "submission_key": "k1"}, base_url=evil)
+    assert response.status_code == 302
+    page = text_of(client.get(response.location, base_url=evil))
+    token = response.location.split("/tickets/")[1].split("?")[0]
+    assert f"https://help.example.com/tickets/{token}" in page
+    assert "help.evil.test" not in page
+    with app.app_context():
+        email = db.session.scalars(sa.select(OutboxMessage)).one()
+    assert f"https://help.example.com/tickets/{token}" in email.body
+    assert "help.evil.test" not in email.body
+
+
+def test_trusted_hosts_refuse_any_other_host(tmp_path, articles_dir, monkeypatch):
+    monkeypatch.setenv("PORTAL_TRUSTED_HOSTS", "help.example.com, .help.example.com")
+    app = make_app(tmp_path, articles_dir, f"sqlite:///{tmp_path / 'hosts.db'}")
+    client = app.test_client()
+    assert client.get("/ko/contact", headers={"Host": "help.example.com"}).status_code == 200
+    assert client.get("/ko/contact", headers={"Host": "eu.help.example.com"}).status_code == 200
+    assert client.get("/ko/contact", headers={"Host": "help.evil.test"}).status_code == 400
+
+
+def test_without_a_public_url_links_follow_the_request_as_before(client):
+    response = file_form(client)
+    page = text_of(client.get(response.location, headers={"Host": "127.0.0.1:5000"}))
+    assert "http://127.0.0.1:5000/tickets/" in page
 
 
 # -- POST /api/v1/tickets -------------------------------------------------------------

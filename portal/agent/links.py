@@ -33,10 +33,13 @@ class LinkTarget:
 
     @property
     def markdown(self) -> str:
-        """The text "Insert link" puts into a reply; a fallback names its language."""
+        """The text "Insert link" puts into a reply; a fallback names its language, in the
+        language of the reply ("(영어)" in a Korean one)."""
         title = self.title.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
         text = f"[{title}](article:{self.article_id})"
-        return f"{text} ({locale_name(self.locale)})" if self.fallback else text
+        if not self.fallback:
+            return text
+        return f"{text} ({locale_name(self.locale, self.wanted_locale)})"
 
     @property
     def url(self) -> str:

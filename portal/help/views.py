@@ -37,7 +37,13 @@ from portal.i18n import (
     pull_locale_from_url,
 )
 from portal.rendering import render_markdown
-from portal.search import MAX_QUERY_CHARS, get_search, get_store, record_search
+from portal.search import (
+    MAX_QUERY_CHARS,
+    get_search,
+    get_store,
+    normalize_query,
+    record_search,
+)
 
 bp = Blueprint("help", __name__)
 
@@ -181,11 +187,9 @@ def vote(article_id: str):
 def search():
     """Search results with snippets, locale badges, pagination and a helpful empty state."""
     store = get_store()
-    query = request.args.get("q", "")[:MAX_QUERY_CHARS]
+    query = searched_query()
     page_number = _page_number()
-    category = request.args.get("category") or None
-    if category and store.category(category) is None:
-        category = None
+    category = category_filter()
     results = get_search().search(
         query,
         locale=g.locale,
@@ -201,17 +205,42 @@ def search():
         if results.query and page_number == 1
         else None
     )
-    last_page = max(1, -(-results.total // RESULTS_PER_PAGE))
+    last_page = min(max(1, -(-results.total // RESULTS_PER_PAGE)), MAX_PAGE)
+    if not results.hits and results.total and page_number > last_page:
+        # Past the end (an old link, a changed index): the last page, not "No articles match".
+        return redirect(search_url(last_page))
     return render_template(
         "help/search.html",
         query=results.query,
         results=results,
         page_number=page_number,
         first_rank=(page_number - 1) * RESULTS_PER_PAGE + 1,
-        last_page=min(last_page, MAX_PAGE),
+        last_page=last_page,
         category=category,
         search_log_id=search_log_id,
         popular=service.popular_articles(store, g.locale) if not results.hits else [],
+    )
+
+
+def searched_query() -> str:
+    """The request's ``q`` as it is searched: cut to the search limit, whitespace collapsed."""
+    return normalize_query(request.args.get("q", "")[:MAX_QUERY_CHARS])
+
+
+def category_filter() -> str | None:
+    """The request's ``category`` filter when it names a category."""
+    key = request.args.get("category") or None
+    return key if key and get_store().category(key) is not None else None
+
+
+def search_url(page: int = 1, locale: str | None = None) -> str:
+    """This search (query and filters) on ``page``, in ``locale`` (default: the page's)."""
+    return url_for(
+        "help.search",
+        locale=locale or g.locale,
+        q=searched_query() or None,
+        category=category_filter(),
+        page=page if page > 1 else None,
     )
 
 
@@ -254,6 +283,9 @@ def robots():
 
 def same_page_in(code: str) -> str:
     """The current page in locale ``code`` (customer pages), else the current page."""
+    if request.endpoint == "help.search" and g.get("locale"):
+        # The query as searched (cut to its limit), never the raw one: the link stays short.
+        return search_url(locale=code)
     if request.endpoint and request.endpoint.startswith("help.") and g.get("locale"):
         args = {**request.view_args, **request.args.to_dict(), "locale": code}
         args.pop("page", None)
@@ -280,41 +312,3 @@ def add_template_helpers(state) -> None:
     state.app.jinja_env.globals.update(
         has_endpoint=has_endpoint, format_date=format_date, format_datetime=format_datetime
     )
-
-
-@bp.app_errorhandler(404)
-def not_found(_exc):
-    """A 404 in the visitor's language, with search and popular articles to go on from."""
-    if request.path.startswith("/api/"):
-        return {"error": "not found"}, 404
-    store = get_store()
-    locale = g.get("locale") or negotiate_locale()
-    g.locale = locale
-    return render_template("help/404.html", popular=service.popular_articles(store, locale)), 404
-
-
-ERROR_PAGES = {
-    403: (
-        _l("You don't have access to this page"),
-        _l("Sign in with an account that may see it, or go back to the help center."),
-    ),
-    429: (_l("Too many requests"), _l("Please wait a minute, then try again.")),
-    500: (
-        _l("Something went wrong on our side"),
-        _l("Nothing you entered was your fault. Please try again in a moment."),
-    ),
-}
-
-
-def error_page(exc):
-    """403, 429 and 500 in the visitor's language (JSON for API clients)."""
-    status = getattr(exc, "code", 500) or 500
-    if request.path.startswith("/api/"):
-        return {"error": getattr(exc, "description", "error")}, status
-    g.locale = g.get("locale") or negotiate_locale()
-    title, message = ERROR_PAGES.get(status, ERROR_PAGES[500])
-    return render_template("help/error.html", title=title, message=message), status
-
-
-for _status in ERROR_PAGES:
-    bp.app_errorhandler(_status)(error_page)

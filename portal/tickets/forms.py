@@ -9,7 +9,14 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-EMAIL_PATTERN = r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']{2,}$"
+# The local part: RFC 5322 atoms (letters, digits and !#$%&'*+/=?^_`{|}~-; letters include
+# non-ASCII ones, RFC 6531) joined by single dots. The domain needs a dot. No spaces, quotes,
+# angle brackets or line breaks anywhere (\Z, unlike $, refuses a trailing newline).
+EMAIL_ATOM = r"[\w!#$%&'*+/=?^`{|}~-]+"
+EMAIL_PATTERN = (
+    rf"^{EMAIL_ATOM}(?:\.{EMAIL_ATOM})*"
+    r"@[^@\s<>\"'\\]+\.[^@\s<>\"'\\]{2,}\Z"
+)
 LIMITS = {"email": 254, "name": 120, "subject": 200, "description": 5000}
 
 

@@ -16,12 +16,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from portal import errors
 from portal.extensions import limiter
 from portal.i18n import keep_locale_in_urls, pull_locale_from_url
-from portal.search import get_store
+from portal.search import MAX_QUERY_CHARS, get_store
 from portal.tickets import service
 from portal.tickets.forms import LIMITS, TicketForm
 from portal.tickets.messages import render_message
@@ -58,6 +60,17 @@ def contact_form() -> TicketForm:
     return form
 
 
+def render_contact(form: TicketForm, status: int = 200):
+    """The contact page with ``form`` (empty, or as the customer filled it in)."""
+    page = render_template("tickets/new.html", form=form, max_query_chars=MAX_QUERY_CHARS)
+    return page, status
+
+
+def counts_as_filing(response) -> bool:
+    """Only a filed ticket (the redirect to its page) counts against the filing limit."""
+    return response.status_code in (201, 302, 303)
+
+
 def ticket_input(form: TicketForm, channel: str = "web") -> service.TicketInput:
     """The validated form as the service's input."""
     return service.TicketInput(
@@ -75,7 +88,7 @@ def ticket_input(form: TicketForm, channel: str = "web") -> service.TicketInput:
 
 
 @bp.route("/<locale:locale>/contact", methods=["GET", "POST"])
-@limiter.limit(FILING_LIMIT, methods=["POST"])
+@limiter.limit(FILING_LIMIT, methods=["POST"], deduct_when=counts_as_filing)
 def new():
     """The contact form: suggestions while typing, then a ticket if still needed."""
     form = contact_form()
@@ -91,12 +104,48 @@ def new():
                 ),
                 "error",
             )
-            return render_template("tickets/new.html", form=form), 503
+            return render_contact(form, 503)
         if filed.created:
             service.log_form_search(data, deflected_to=None)
         return redirect(url_for("tickets.private", token=filed.token, filed=1))
-    status = 400 if request.method == "POST" else 200
-    return render_template("tickets/new.html", form=form), status
+    return render_contact(form, 400 if request.method == "POST" else 200)
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(exc):
+    """An expired contact form comes back filled in, with a fresh token: nothing typed is lost.
+
+    Other forms here get the site's "form expired" page, in the ticket's language.
+    """
+    if request.endpoint == "tickets.new":
+        flash(
+            _(
+                "This form had expired, so nothing was sent yet. Your text is still below: "
+                "please send it again."
+            ),
+            "error",
+        )
+        return render_contact(contact_form(), 400)
+    if request.endpoint == "tickets.private":
+        ticket = service.find_by_token((request.view_args or {}).get("token", ""))
+        if ticket is not None:
+            g.locale = ticket.locale
+    return errors.form_expired(exc)
+
+
+@bp.errorhandler(429)
+def too_many_requests(exc):
+    """A rate-limited contact form comes back filled in, saying when to try again."""
+    if request.endpoint != "tickets.new":
+        return errors.error_page(exc)
+    flash(
+        _(
+            "You have sent several requests in a short time. Please wait a few minutes, then "
+            "send this one again: your text is still below."
+        ),
+        "error",
+    )
+    return render_contact(contact_form(), 429)
 
 
 @bp.post("/<locale:locale>/contact/answered")

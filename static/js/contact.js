@@ -17,6 +17,8 @@
   let timer = null;
   let controller = null;
   let lastQuery = "";
+  // The search API refuses longer queries (400), so the query is cut to its limit.
+  const maxQuery = Number(form.dataset.maxQuery) || 500;
 
   function remember(field, id) {
     const ids = field.value ? field.value.split(",") : [];
@@ -24,7 +26,14 @@
   }
 
   function typedText() {
-    return (subject.value + " " + description.value.slice(0, 300)).trim();
+    const text = (subject.value + " " + description.value.slice(0, 300)).trim();
+    // Cut by code points (as the server counts), never inside a surrogate pair.
+    return Array.from(text).slice(0, maxQuery).join("").trim();
+  }
+
+  function clear() {
+    list.replaceChildren();
+    empty.hidden = false;
   }
 
   function show(results) {
@@ -51,9 +60,14 @@
 
   function suggest() {
     const query = typedText();
-    if (query.length < 3 || query === lastQuery) return;
+    if (query === lastQuery) return;
     lastQuery = query;
     if (controller) controller.abort();
+    if (query.length < 3) {  // cleared: suggestions for the old text would mislead
+      controller = null;
+      clear();
+      return;
+    }
     controller = new AbortController();
     const url = new URL(form.dataset.suggestUrl, window.location.origin);
     url.search = new URLSearchParams({

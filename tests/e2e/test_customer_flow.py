@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -89,3 +90,24 @@ def test_the_contact_form_suggests_deflects_and_files(live_app, live_url, new_pa
     with live_app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Deflection)) == 1
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
+
+
+def test_contact_suggestions_follow_long_text_and_clear_with_it(live_url, new_page):
+    page = new_page(locale="ko-KR")
+    page.goto(f"{live_url}/ko/contact")
+    subject = ("비밀번호 재설정 메일이 안 와요 " * 12)[:200]  # the field's maximum
+    page.get_by_label("제목").fill(subject)
+    with page.expect_response(lambda r: "/api/v1/search" in r.url) as answer:
+        page.locator("#description").fill(
+            "비밀번호를 재설정하려고 하는데 메일이 오지 않아요. " * 40
+        )
+    response = answer.value
+    sent = parse_qs(urlsplit(response.url).query)["q"][0]
+    assert response.status == 200 and len(sent) == 500  # the search API's limit, not 501
+    suggestions = page.locator(".form-suggestion")
+    expect(suggestions.first.locator(".suggestion-title")).to_contain_text("비밀번호")
+
+    page.get_by_label("제목").fill("")
+    page.locator("#description").fill("비")  # under three characters: nothing to suggest for
+    expect(suggestions).to_have_count(0)
+    expect(page.locator("#suggestions-empty")).to_be_visible()

@@ -1,0 +1,80 @@
+"""Error pages in the site layout and the visitor's language (JSON for API clients).
+
+Blueprints may handle an error first for their own pages (the contact form shows itself
+again on an expired form or a rate limit, the login page on a rate limit) and fall back to
+the pages here.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+from portal.help import service
+from portal.i18n import negotiate_locale
+from portal.search import get_store
+
+bp = Blueprint("errors", __name__)
+
+FORM_EXPIRED = (
+    _l("This form has expired"),
+    _l(
+        "We could not verify the form you sent, usually because the page was open for a "
+        "long time. Go back and send it again: your browser keeps what you typed."
+    ),
+)
+ERROR_PAGES = {
+    403: (
+        _l("You don't have access to this page"),
+        _l("Sign in with an account that may see it, or go back to the help center."),
+    ),
+    429: (_l("Too many requests"), _l("Please wait a minute, then try again.")),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("Nothing you entered was your fault. Please try again in a moment."),
+    ),
+}
+
+
+def _set_page_locale() -> None:
+    """Errors can happen before a view sets the locale: negotiate it then."""
+    g.locale = g.get("locale") or negotiate_locale()
+
+
+@bp.app_errorhandler(404)
+def not_found(_exc):
+    """A 404 in the visitor's language, with search and popular articles to go on from."""
+    if request.path.startswith("/api/"):
+        return {"error": "not found"}, 404
+    _set_page_locale()
+    popular = service.popular_articles(get_store(), g.locale)
+    return render_template("help/404.html", popular=popular), 404
+
+
+def error_page(exc):
+    """403, 429 and 500 in the visitor's language (JSON for API clients)."""
+    status = getattr(exc, "code", 500) or 500
+    if request.path.startswith("/api/"):
+        return {"error": getattr(exc, "description", "error")}, status
+    _set_page_locale()
+    title, message = ERROR_PAGES.get(status, ERROR_PAGES[500])
+    return render_template("help/error.html", title=title, message=message), status
+
+
+for _status in ERROR_PAGES:
+    bp.app_errorhandler(_status)(error_page)
+
+
+@bp.app_errorhandler(CSRFError)
+def form_expired(_exc):
+    """A form whose CSRF token is missing, invalid or from an ended session: 400, explained.
+
+    Scripts asking for JSON get the reason as JSON; people get a page telling them to go
+    back and send again (the browser keeps the text they typed).
+    """
+    _set_page_locale()
+    title, message = FORM_EXPIRED
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error=str(message)), 400
+    return render_template("help/error.html", title=title, message=message), 400
