@@ -196,11 +196,12 @@ def record_search(query: str, locale: str, side: str, results: SearchResults) ->
         return None
 
 
-def hit_url(hit: Hit, *, external: bool = False) -> str:
-    """The article page a hit links to, at the matching section."""
+def hit_url(hit: Hit, reader_locale: str, *, external: bool = False) -> str:
+    """The article page a hit links to for a reader of ``reader_locale``, at the matching
+    section (an article only written in another language shows there with a notice)."""
     return url_for(
         "help.article",
-        locale=hit.locale,
+        locale=reader_locale,
         article_id=hit.id,
         _anchor=hit.anchor or None,
         _external=external,

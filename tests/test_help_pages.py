@@ -51,8 +51,9 @@ def test_a_category_page_lists_its_articles_and_offers_other_languages(client):
     html = text_of(client.get("/ko/categories/billing-refunds"))
     assert "결제 및 환불" in html
     assert "/ko/articles/refund-timelines" in html
-    # payment-methods has no Korean version yet: offered in English, labeled in Korean.
-    assert re.search(r'/en/articles/payment-methods">[^<]+</a>\s*<span class="badge">영어<', html)
+    # payment-methods has no Korean version yet: offered in English, labeled in Korean, on a
+    # Korean page (the English text with a notice, Korean around it and a Korean contact form).
+    assert re.search(r'/ko/articles/payment-methods">[^<]+</a>\s*<span class="badge">영어<', html)
 
 
 def test_an_article_page_has_toc_breadcrumb_date_and_translations(client):
@@ -188,10 +189,26 @@ def test_an_english_only_answer_is_labeled_with_its_language(search_client):
         search_client.get("/ko/search", query_string={"q": "Payment methods you can use"})
     )
     assert re.search(
-        r'/en/articles/payment-methods[^"]*">[^<]+</a>\s*<span class="badge locale-badge">영어<',
+        r'/ko/articles/payment-methods[^"]*">[^<]+</a>\s*<span class="badge locale-badge">영어<',
         html,
     )
     assert "English</span>" not in html
+
+
+def test_an_english_only_article_keeps_a_korean_reader_on_korean_pages(search_client):
+    html = text_of(search_client.get("/ko/articles/payment-methods"))
+    assert '<html lang="ko">' in html
+    related = html.split('id="related-heading"', 1)[1].split("</section>", 1)[0]
+    links = re.findall(r'href="(/[a-z]+)/articles/([^"#?]+)"', related)
+    assert links and {locale for locale, _ in links} == {"/ko"}
+    korean_titles = {
+        "이메일 주소 변경하기",
+        "비밀번호 재설정하기",
+        "환불 예정일 확인하기",
+        "배송 조회하기",
+    }
+    assert any(title in related for title in korean_titles)
+    assert "When will I get my refund?" not in related
 
 
 def test_no_results_offers_popular_articles_and_the_contact_form(search_client):

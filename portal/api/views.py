@@ -97,7 +97,7 @@ def search():
                 "id": hit.id,
                 "locale": hit.locale,
                 "title": hit.title,
-                "url": hit_url(hit),
+                "url": hit_url(hit, locale),
                 "snippet": hit.snippet,
                 "category": hit.category,
                 "score": round(float(hit.score), 6),

@@ -33,11 +33,26 @@ def resolve_public(store: ArticleStore, article_id: str, locale: str) -> Article
 def article_url(
     store: ArticleStore, article_id: str, locale: str, *, external: bool = False
 ) -> str | None:
-    """The customer URL of ``article_id`` for a reader of ``locale`` (None if not public)."""
+    """The customer URL of ``article_id`` for a reader of ``locale`` (None if not public).
+
+    The link stays in the reader's locale even when the article is only written in another:
+    the page shows it with a notice, in the reader's language, with their contact form.
+    """
     target = resolve_public(store, article_id, locale)
     if target is None:
         return None
-    return url_for("help.article", locale=target.locale, article_id=target.id, _external=external)
+    return url_for("help.article", locale=locale, article_id=target.id, _external=external)
+
+
+def related_articles(store: ArticleStore, hits, locale: str) -> list[Article]:
+    """Related articles as a reader of ``locale`` should see them: in their language where
+    published (a fallback page's neighbours are found among the articles of its own)."""
+    found = []
+    for hit in hits:
+        article = resolve_public(store, hit.id, locale)
+        if article is not None and article not in found:
+            found.append(article)
+    return found
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,7 @@ def article(article_id: str):
         rendered=rendered,
         toc=[entry for entry in rendered.toc if entry.level in (2, 3)],
         category=store.category(current.category),
-        related=get_search().related(current),
+        related=service.related_articles(store, get_search().related(current), g.locale),
     )
 
 
