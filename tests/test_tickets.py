@@ -453,3 +453,18 @@ def test_the_api_is_idempotent_with_a_key(client, app):
     assert first.get_json() == second.get_json()
     with app.app_context():
         assert count(Ticket) == 1
+
+
+def test_the_private_page_has_no_language_switch_carrying_its_link(client):
+    private = file_form(client).location.split("?")[0]
+    html = text_of(client.get(private))
+    assert "비밀번호 재설정 메일이 안 와요" in html
+    assert 'class="language-switcher"' not in html
+    assert "next=/tickets/" not in html and "next=%2Ftickets%2F" not in html
+    assert 'class="language-switcher"' in text_of(client.get("/ko/contact"))
+
+
+def test_every_page_names_an_icon_that_exists(client):
+    html = text_of(client.get("/en/contact"))
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', html).group(1)
+    assert client.get(icon).status_code == 200
