@@ -50,6 +50,8 @@ def load_config() -> dict:
         "SESSION_COOKIE_SECURE": _env("SESSION_COOKIE_SECURE", "0") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "PREFERRED_URL_SCHEME": "http",
+        # Times are stored in UTC and shown in the help center's zone, named on the page.
+        "BABEL_DEFAULT_TIMEZONE": _env("TIMEZONE", "Asia/Seoul"),
         # A CSRF token lives as long as the session: a tab left open for hours still sends.
         "WTF_CSRF_TIME_LIMIT": None,
         # e.g. https://help.example.com: links sent by email use it, never the Host header.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import get_timezone_name
 from flask import abort, current_app, g, has_request_context, request
 from werkzeug.routing import BaseConverter
 
@@ -94,6 +96,27 @@ def _display_name(locale: str, reader: str) -> str | None:
         return None
 
 
+def local_time(moment: datetime | None, width: str = "medium") -> str:
+    """A stored time in the help center's zone (``PORTAL_TIMEZONE``), the zone named: a
+    customer in Seoul was shown 2:56 AM for a ticket filed at 11:56 AM, with no zone."""
+    from flask_babel import format_datetime, get_locale, get_timezone
+
+    from portal.models import as_utc
+
+    if moment is None:
+        return ""
+    aware = as_utc(moment)
+    zone = get_timezone_name(aware.astimezone(get_timezone()), "long", locale=get_locale())
+    return f"{format_datetime(aware, width)} ({zone})"
+
+
+def utc_iso(moment: datetime) -> str:
+    """A stored time for ``<time datetime>``: ISO 8601 with its offset."""
+    from portal.models import as_utc
+
+    return as_utc(moment).isoformat()
+
+
 def init_app(app) -> None:
     """Attach Flask-Babel with our selector and expose helpers to templates."""
     from portal.extensions import babel
@@ -106,6 +129,8 @@ def init_app(app) -> None:
     )
     app.jinja_env.globals.update(
         current_locale=current_locale,
+        local_time=local_time,
+        utc_iso=utc_iso,
         locale_name=locale_name,
         native_locale_name=native_locale_name,
         supported_locales=supported_locales,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import itsdangerous.timed
@@ -468,3 +469,14 @@ def test_every_page_names_an_icon_that_exists(client):
     html = text_of(client.get("/en/contact"))
     icon = re.search(r'<link rel="icon" href="([^"]+)"', html).group(1)
     assert client.get(icon).status_code == 200
+
+
+def test_times_are_shown_in_the_help_centers_zone_and_say_which(client, app):
+    private = file_form(client).location.split("?")[0]
+    with app.app_context():
+        message = db.session.scalars(sa.select(TicketMessage)).one()
+        message.created_at = datetime(2026, 11, 29, 2, 56, 35, tzinfo=UTC)
+        db.session.commit()
+    html = text_of(client.get(private))
+    assert "오전 11:56:35 (한국 표준시)" in html  # filed at 11:56 in Seoul, not "2:56"
+    assert 'datetime="2026-11-29T02:56:35+00:00"' in html

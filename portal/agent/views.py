@@ -7,7 +7,7 @@ is the blueprint's ``before_request``, so a new route cannot forget it.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_datetime, format_timedelta
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _pl
@@ -30,8 +30,7 @@ from portal.agent.replies import (
 from portal.auth import require_role
 from portal.auth_views import has_endpoint, safe_next
 from portal.extensions import limiter
-from portal.i18n import current_locale, supported_locales
-from portal.models import as_utc
+from portal.i18n import current_locale, local_time, supported_locales
 from portal.rendering import render_markdown
 from portal.search import MAX_QUERY_CHARS, get_store
 
@@ -79,8 +78,8 @@ def ticket_age(ticket) -> str:
 
 
 def when(moment) -> str:
-    """A stored UTC time, formatted for the reader."""
-    return format_datetime(as_utc(moment), "short") if moment else ""
+    """A stored UTC time, formatted for the reader in the help center's zone."""
+    return local_time(moment, "short")
 
 
 @bp.context_processor
