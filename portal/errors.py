@@ -7,12 +7,13 @@ the pages here.
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, render_template, request
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from portal.help import service
-from portal.i18n import negotiate_locale
+from portal.i18n import negotiate_locale, supported_locales
 from portal.search import get_store
 
 bp = Blueprint("errors", __name__)
@@ -42,11 +43,33 @@ def _set_page_locale() -> None:
     g.locale = g.get("locale") or negotiate_locale()
 
 
+def meant_path(path: str) -> str | None:
+    """The page a recognisable but mistyped path means, if it exists: a locale written as
+    a region or in capitals (``/ko-KR/…``, ``/EN/…``), or a trailing slash."""
+    first, _, rest = path.lstrip("/").partition("/")
+    language = first.replace("_", "-").split("-")[0].lower()
+    fixed = "/" + (language if language in supported_locales() else first) + "/" + rest
+    adapter = current_app.url_map.bind("")
+    for candidate in (fixed, fixed.rstrip("/")):
+        if not candidate or candidate == path:
+            continue
+        try:
+            adapter.match(candidate, method="GET")
+        except HTTPException:
+            continue
+        return candidate
+    return None
+
+
 @bp.app_errorhandler(404)
 def not_found(_exc):
-    """A 404 in the visitor's language, with search and popular articles to go on from."""
+    """A 404 in the visitor's language, with search and popular articles to go on from;
+    a mistyped path to a real page is redirected there instead."""
     if request.path.startswith("/api/"):
         return {"error": "not found"}, 404
+    if request.method in ("GET", "HEAD") and (better := meant_path(request.path)):
+        query = request.query_string.decode()
+        return redirect(better + (f"?{query}" if query else ""), 301)
     _set_page_locale()
     popular = service.popular_articles(get_store(), g.locale)
     return render_template("help/404.html", popular=popular), 404

@@ -346,3 +346,24 @@ def test_a_forbidden_staff_page_explains_itself_in_the_visitors_language(app, cl
     assert response.status_code == 403
     html = text_of(response)
     assert '<html lang="ko">' in html and 'class="not-found"' in html
+
+
+@pytest.mark.parametrize(
+    ("path", "meant"),
+    [
+        ("/ko-KR/", "/ko/"),
+        ("/EN/articles/reset-password", "/en/articles/reset-password"),
+        ("/ko_kr/categories/billing-refunds", "/ko/categories/billing-refunds"),
+        ("/en/articles/reset-password/", "/en/articles/reset-password"),
+        ("/en/search/?q=refund", "/en/search?q=refund"),
+    ],
+)
+def test_a_recognisable_but_mistyped_address_leads_to_its_page(client, path, meant):
+    response = client.get(path)
+    assert (response.status_code, response.location) == (301, meant)
+    assert client.get(meant).status_code == 200
+
+
+def test_an_unknown_address_is_still_a_404(client):
+    assert client.get("/xx/").status_code == 404
+    assert client.get("/en/articles/no-such-article").status_code == 404
