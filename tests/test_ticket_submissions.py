@@ -61,3 +61,13 @@ def test_the_form_cannot_claim_an_api_ticket_by_its_key(client, app):
         assert response.location.split("?")[0] != victim_url
     with app.app_context():
         assert len(tickets()) == 3
+
+
+def test_a_call_without_a_language_is_filed_in_the_sites_default(client, app):
+    body = {key: value for key, value in OTHER.items() if key != "locale"}
+    response = client.post("/api/v1/tickets", json=body)
+    assert response.status_code == 201
+    with app.app_context():
+        assert [t.locale for t in tickets()] == ["en"]
+    unknown = client.post("/api/v1/tickets", json={**body, "locale": "xx"})
+    assert unknown.status_code == 400 and "locale" in unknown.get_json()["errors"]

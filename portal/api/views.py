@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 from werkzeug.datastructures import MultiDict
 
 from portal.extensions import csrf, limiter
@@ -148,6 +148,7 @@ def create_ticket():
         return jsonify(errors={"body": "send a JSON object"}), 400
     wrong_type = {k: "must be a string" for k, v in payload.items() if not isinstance(v, str)}
     fields = {k: v for k, v in payload.items() if isinstance(v, str) and k not in PRIVATE_FIELDS}
+    fields.setdefault("locale", current_app.config["DEFAULT_LOCALE"])  # as search does
     idempotency_key = request.headers.get("Idempotency-Key", "")[:56]
     if idempotency_key:
         fields["submission_key"] = f"api:{idempotency_key}"

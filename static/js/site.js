@@ -22,6 +22,7 @@
     list.hidden = true;
     list.replaceChildren();
     box.setAttribute("aria-expanded", "false");
+    box.removeAttribute("aria-activedescendant");
     selected = -1;
   }
 
