@@ -481,6 +481,24 @@ def test_preview_is_rendered_by_the_customer_renderer_and_sanitizer(writer):
     assert "<strong>bold</strong>" in rendered
 
 
+def test_preview_names_article_links_customers_could_not_open(writer):
+    markdown = (
+        "See [reset](article:reset-password), [lockers](article:pickup-lockers), "
+        "[playbook](article:refund-escalation-playbook) and [gone](article:no-such-article)."
+    )
+    rendered = writer.post("/write/preview", data={"markdown": markdown, "locale": "en"})
+    html = rendered.get_json()["html"]
+    warning = html.split("</p>", 1)[0]
+    assert 'class="preview-warning"' in warning
+    for target in ("pickup-lockers", "refund-escalation-playbook", "no-such-article"):
+        assert f"article:{target}" in warning
+    assert "reset-password" not in warning
+    assert 'href="/en/articles/reset-password"' in html
+    assert '<a href="#" rel="noopener noreferrer">lockers</a>' in html  # as customers see it
+    clean = writer.post("/write/preview", data={"markdown": "[reset](article:reset-password)"})
+    assert "preview-warning" not in clean.get_json()["html"]
+
+
 def test_preview_needs_the_csrf_token(tmp_path, articles_dir):
     from tests.conftest import make_app
 

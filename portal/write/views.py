@@ -23,6 +23,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from portal.auth import require_role
+from portal.help.service import article_url
 from portal.i18n import LOCALE_NAMES, current_locale
 from portal.rendering import render_markdown
 from portal.search import get_search, get_store
@@ -71,16 +72,28 @@ def get_editor() -> Editor:
 
 
 def preview_html(markdown_text: str, article_locale: str) -> Markup:
-    """The body exactly as customers will see it: the one renderer and sanitizer."""
+    """The body exactly as customers will see it (the one renderer and sanitizer, article
+    links resolved as on their pages), under a note naming the links they could not open."""
     store = get_store()
+    unreachable: list[str] = []
 
     def resolve(article_id: str) -> str | None:
-        target = store.best_locale(article_id, article_locale)
-        if target is None or "help.article" not in current_app.view_functions:
+        if "help.article" not in current_app.view_functions:
             return None
-        return url_for("help.article", locale=target.locale, article_id=target.id)
+        url = article_url(store, article_id, article_locale)
+        if url is None and article_id not in unreachable:
+            unreachable.append(article_id)
+        return url
 
-    return Markup(render_markdown(markdown_text, resolve).html)
+    body = Markup(render_markdown(markdown_text, resolve).html)
+    if not unreachable:
+        return body
+    note = _(
+        "Customers cannot open these links (a draft, an internal article, or no such "
+        "article): %(links)s",
+        links=", ".join(f"article:{article_id}" for article_id in unreachable),
+    )
+    return Markup('<p class="preview-warning" role="note">{}</p>').format(note) + body
 
 
 def article_form() -> ArticleForm:
