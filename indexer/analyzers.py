@@ -57,17 +57,20 @@ class _Kiwi:
     _lock = threading.Lock()
 
     @classmethod
-    def tokens(cls, text: str) -> list[tuple[str, int, int]]:
-        """(morpheme, start, end) for the content morphemes of ``text``."""
+    def morphemes(cls, text: str) -> list[tuple[str, str, int, int]]:
+        """(morpheme, tag, start, end) for every morpheme of ``text``."""
         with cls._lock:
             if cls._instance is None:
                 from kiwipiepy import Kiwi
 
                 cls._instance = Kiwi()
             analysed = cls._instance.tokenize(text)
-        return _expand_nouns(
-            [(t.form.lower(), t.tag.split("-")[0], t.start, t.start + t.len) for t in analysed]
-        )
+        return [(t.form.lower(), t.tag.split("-")[0], t.start, t.start + t.len) for t in analysed]
+
+    @classmethod
+    def tokens(cls, text: str) -> list[tuple[str, int, int]]:
+        """(morpheme, start, end) for the content morphemes of ``text``."""
+        return _expand_nouns(cls.morphemes(text))
 
 
 NOUN_TAGS = frozenset({"NNG", "NNP"})
@@ -197,6 +200,57 @@ def analyzer_for(locale: str):
 def normalize_text(text: str) -> str:
     """NFKC-normalize so full-width letters and compatibility jamo match their plain forms."""
     return unicodedata.normalize("NFKC", text or "")
+
+
+# Korean words that stand alone in a dictionary: nouns and roots (one syllable is too
+# ambiguous), and verbs or adjectives in their dictionary form ("사라지" -> "사라지다").
+KOREAN_WORD_TAGS = frozenset({"NNG", "NNP", "XR"})
+KOREAN_VERB_TAGS = frozenset({"VV", "VA"})
+MIN_WORD_LENGTH = 3  # outside Korean: shorter words are mostly abbreviations or noise
+
+
+def content_words(text: str, locale: str) -> list[str]:
+    """The meaning-bearing words of ``text`` in ``locale``'s script, as a dictionary lists
+    them, each once in order; [] for Japanese and Chinese (no word boundaries to find).
+    Words in another script (Latin in Korean text, digits) are :func:`foreign_words`."""
+    text = normalize_text(text)
+    lang = base_locale(locale)
+    if lang in CJK_BIGRAM_LOCALES:
+        return []
+    words: dict[str, None] = {}
+    if lang == "ko":
+        compound, end_of = "", -1  # nouns written together: "장바구니" is 장 + 바구니
+        for form, tag, start, end in _Kiwi.morphemes(text):
+            if tag in NOUN_TAGS:
+                compound = compound + form if start == end_of else form
+                end_of = end
+                if len(compound) > len(form):
+                    words.setdefault(compound, None)
+            else:
+                end_of = -1
+            if tag in KOREAN_WORD_TAGS and len(form) >= 2:
+                words.setdefault(form, None)
+            elif tag in KOREAN_VERB_TAGS:
+                words.setdefault(form + "다", None)
+        return [w for w in words if written_in_script_of(w, locale)]
+    for _, start, end in term_spans(text, locale):
+        word = text[start:end].lower()
+        if len(word) >= MIN_WORD_LENGTH and written_in_script_of(word, locale):
+            words.setdefault(word, None)
+    return list(words)
+
+
+def foreign_words(text: str, locale: str) -> list[str]:
+    """Words of ``text`` with no letter of ``locale``'s script ("Magento", "cron", "2.4.4"
+    in a Korean question): every language's articles may contain them as they are."""
+    letters = SCRIPT_LETTERS.get(base_locale(locale), LATIN_LETTERS)
+    found: dict[str, None] = {}
+    for word in re.findall(WORDS, normalize_text(text)):
+        for piece in letters.split(word):  # "cron이": a particle written onto the word
+            piece = piece.strip(".'’_")
+            if piece:
+                found.setdefault(piece, None)
+    return list(found)
 
 
 def tokenize(text: str, locale: str) -> list[str]:

@@ -102,10 +102,14 @@ def test_build_progress_counts_once_through_every_models_work(tmp_path):
     seen = []
     engine = SearchEngine(tmp_path / "index", embedder=PLAN)
     report = engine.build(CORPUS, progress=lambda done, total: seen.append((done, total)))
-    chunks = engine.current().chunks.values()
+    generation = engine.current()
+    chunks = generation.chunks.values()
     english = sum(1 for record in chunks if record.locale == "en")
+    space = space_name(engine.plan.default)
+    words = sum(len(generation.lexicon(space, loc).vectors) for loc in ("en", "ko"))
     assert report.chunks_embedded == len(chunks)
-    assert {total for _, total in seen} == {len(chunks) + english}  # English by both models
+    # English chunks by both models, then every word of the bridging model's lexicons
+    assert {total for _, total in seen} == {len(chunks) + english + words}
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
     assert seen[-1][0] == seen[-1][1]
 

@@ -218,7 +218,9 @@ def test_a_failing_model_degrades_to_keywords_and_says_so(engine, plan):
     assert ids(results)[0] == "refunds"
 
 
-@pytest.mark.parametrize("pattern", ["vectors/*/*.npy", "keyword/*.terms.npz"])
+@pytest.mark.parametrize(
+    "pattern", ["vectors/*/??.npy", "vectors/*/*.words.json", "keyword/*.terms.npz"]
+)
 def test_a_damaged_index_is_refused_not_served(engine, pattern):
     current = engine.index_dir / (engine.index_dir / "CURRENT").read_text()
     damaged = next(current.glob(pattern))
