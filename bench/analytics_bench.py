@@ -31,7 +31,7 @@ import click
 import sqlalchemy as sa
 
 BATCH = 10_000
-PASSWORD = "bench-agent-password"
+PASSWORD = "correct-horse-battery-staple"
 
 # Share of each signal per search-log row.
 RATES = {

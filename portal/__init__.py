@@ -36,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_extensions(app)
     configure_services(app)
     configure_blueprints(app)
+    configure_security_headers(app)
     return app
 
 
@@ -75,6 +76,25 @@ def configure_services(app: Flask) -> None:
     ).load()
     app.extensions["article_store"] = store
     search.init_app(app)
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
+
+def configure_security_headers(app: Flask) -> None:
+    """Browser hardening on every response; a view's own value wins (the private ticket
+    page sends ``Referrer-Policy: no-referrer``)."""
+
+    @app.after_request
+    def add_security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
 
 def configure_blueprints(app: Flask) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.extensions import db, login_manager
@@ -14,15 +15,18 @@ def init_app(app) -> None:
     """Attach flask-login; anonymous staff pages redirect to the login page."""
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    """Load the signed-in staff member for flask-login."""
+def load_user(session_token: str):
+    """Load the signed-in staff member from the token :meth:`User.get_id` handed out."""
     from portal.models import User
 
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    query = db.select(User).filter_by(session_token=session_token)
+    return db.session.execute(query).scalar_one_or_none()
 
 
 def require_role(*roles: str):

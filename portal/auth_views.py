@@ -20,9 +20,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 from portal.i18n import current_locale
 from portal.models import User
+from portal.users import authenticate, sign_out_everywhere
 
 bp = Blueprint("auth", __name__)
 
@@ -78,9 +79,8 @@ def login():
         return redirect(safe_next(request.args.get("next")) or staff_home(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        user = db.session.execute(db.select(User).filter_by(email=email)).scalar_one_or_none()
-        if user and user.is_active and user.check_password(form.password.data):
+        user = authenticate(form.email.data, form.password.data)
+        if user:
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or staff_home(user))
         flash(_("Email or password is incorrect."), "error")
@@ -97,7 +97,11 @@ def too_many_attempts(_exc):
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out (POST with CSRF, so a link elsewhere cannot sign anyone out)."""
+    """Sign out everywhere (POST with CSRF, so a link elsewhere cannot sign anyone out).
+
+    Every session ends, so a copied session or remember-me cookie is worthless afterwards.
+    """
+    sign_out_everywhere(current_user)
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))

@@ -121,12 +121,15 @@ def users_create(email: str, name: str | None, roles: tuple[str, ...], password:
 @users_group.command("demo")
 @with_appcontext
 def users_demo():
-    """Create the demo agent and writer that `make run` prints (development only)."""
-    from portal.users import DEMO_USERS, save_user
+    """Create the missing demo agent and writer (development only); never reset a password."""
+    from portal.users import DEMO_USERS, create_demo_users
 
+    created = create_demo_users()
     for email, password, roles in DEMO_USERS:
-        save_user(email, password, roles=roles)
-        click.echo(f"  demo {','.join(roles)}: {email} / {password}")
+        if email in created:
+            click.echo(f"  demo {','.join(roles)}: {email} / {password} (created)")
+        else:
+            click.echo(f"  demo {','.join(roles)}: {email} (exists; password unchanged)")
 
 
 @click.command("serve")

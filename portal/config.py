@@ -6,6 +6,7 @@ Nothing is read at import time; :func:`load_config` is called by the app factory
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,6 +31,7 @@ def load_config() -> dict:
     """Build the configuration mapping from defaults and the environment."""
     instance = Path(_env("INSTANCE_DIR", str(PROJECT_ROOT / "instance")))
     articles = Path(_env("ARTICLES_DIR", str(PROJECT_ROOT / "articles")))
+    secure_cookies = _env("SESSION_COOKIE_SECURE", "0") == "1"
     return {
         "SECRET_KEY": _env("SECRET_KEY", DEV_SECRET_KEY),
         "INSTANCE_DIR": instance,
@@ -47,8 +49,12 @@ def load_config() -> dict:
         "RATELIMIT_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _env("SESSION_COOKIE_SECURE", "0") == "1",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        # "Keep me signed in": two weeks, not flask-login's year; signing out ends it everywhere.
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
         "PREFERRED_URL_SCHEME": "http",
         # Times are stored in UTC and shown in the help center's zone, named on the page.
         "BABEL_DEFAULT_TIMEZONE": _env("TIMEZONE", "Asia/Seoul"),

@@ -6,6 +6,7 @@ tickets, revisions of article files, and the signals analytics reads.
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -30,6 +31,11 @@ def as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def new_session_token() -> str:
+    """A fresh random token naming a user's sessions (see :meth:`User.get_id`)."""
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, db.Model):
     """A staff member: agent, writer and/or admin. Customers have no accounts."""
 
@@ -41,10 +47,23 @@ class User(UserMixin, db.Model):
     roles = sa.Column(sa.String(100), nullable=False, default="")
     active = sa.Column(sa.Boolean, nullable=False, default=True)
     created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    session_token = sa.Column(
+        sa.String(64), nullable=False, unique=True, index=True, default=new_session_token
+    )
+
+    def get_id(self) -> str:
+        """flask-login keeps this in the session and the remember cookie instead of the id,
+        so a new token (:meth:`end_sessions`) turns every copy of those cookies away."""
+        return self.session_token
+
+    def end_sessions(self) -> None:
+        """Sign the user out everywhere: existing session and remember cookies stop working."""
+        self.session_token = new_session_token()
 
     def set_password(self, password: str) -> None:
-        """Hash with scrypt (werkzeug's default): slow by design."""
+        """Hash with scrypt (werkzeug's default): slow by design. Ends every session."""
         self.password_hash = generate_password_hash(password, method="scrypt")
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         """True when ``password`` matches the stored hash."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from portal.cli import cli
 
 
@@ -37,6 +39,72 @@ def test_users_create_makes_a_staff_account_with_roles(app):
         user = db.session.scalar(db.select(User).filter_by(email="lee@example.com"))
         assert user.has_role("agent") and not user.has_role("writer")
         assert user.password_hash != "s3cret-pass!"
+
+
+def create_user(app, email: str, password: str, role: str = "agent"):
+    args = ["users", "create", email, "--role", role, "--password", password]
+    return app.test_cli_runner().invoke(cli, args)
+
+
+def signs_in(app, email: str, password: str) -> bool:
+    response = app.test_client().post("/login", data={"email": email, "password": password})
+    return response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short-one", "at least 10 characters"),
+        ("aaaaaaaaaaaa", "repeats a single character"),
+        ("kim.minji-2026!", "must not contain 'kim.minji'"),
+        ("Password2026!", "too common"),
+        ("1234567890", "too common"),
+        ("qwertyuiop", "too common"),
+    ],
+)
+def test_users_create_refuses_a_weak_password_and_says_why(app, password, reason):
+    result = create_user(app, "Kim.Minji@example.com", password)
+    assert result.exit_code != 0
+    assert reason in result.output
+    assert not signs_in(app, "kim.minji@example.com", password)
+
+
+def test_a_new_password_from_the_cli_signs_out_every_browser(app):
+    create_user(app, "lee@example.com", "first-long-passphrase")
+    browser = app.test_client()
+    browser.post(
+        "/login",
+        data={"email": "lee@example.com", "password": "first-long-passphrase", "remember": "y"},
+    )
+    assert browser.get("/agent/").status_code == 200
+
+    result = create_user(app, "lee@example.com", "second-long-passphrase")
+
+    assert result.exit_code == 0, result.output
+    assert browser.get("/agent/").status_code == 302
+
+
+def test_users_demo_creates_the_missing_demo_accounts(app):
+    result = app.test_cli_runner().invoke(cli, ["users", "demo"])
+    assert result.exit_code == 0, result.output
+    assert "agent@example.com / agent-demo-pass (created)" in result.output
+    assert signs_in(app, "agent@example.com", "agent-demo-pass")
+    assert signs_in(app, "writer@example.com", "writer-demo-pass")
+
+
+def test_users_demo_never_resets_a_changed_password(app):
+    runner = app.test_cli_runner()
+    runner.invoke(cli, ["users", "demo"])
+    changed = create_user(app, "writer@example.com", "Changed-secret-999", role="writer")
+    assert changed.exit_code == 0, changed.output
+
+    result = runner.invoke(cli, ["users", "demo"])
+
+    assert result.exit_code == 0, result.output
+    assert "writer@example.com (exists; password unchanged)" in result.output
+    assert "writer-demo-pass" not in result.output
+    assert not signs_in(app, "writer@example.com", "writer-demo-pass")
+    assert signs_in(app, "writer@example.com", "Changed-secret-999")
 
 
 def test_portal_serve_answers_real_http_requests(tmp_path, articles_dir):
