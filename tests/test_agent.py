@@ -310,9 +310,23 @@ def test_a_public_reply_records_its_article_links_and_first_response(agent_clien
     assert re.search(r'<a href="/ko/articles/refund-timelines"[^>]*>환불 예정일 확인하기</a>', html)
 
 
-def test_a_fallback_link_opens_the_other_locale_and_is_recorded_there(agent_client):
-    ticket = make_ticket()
-    body = "[Payment methods you can use](article:payment-methods) (English)"
+def test_a_fallback_link_keeps_the_customer_on_korean_pages_and_is_recorded_as_english(
+    agent_client,
+):
+    # payment-methods has no Korean translation: customer pages show it under /ko/ with a notice.
+    filed = agent_client.post(
+        "/ko/contact",
+        data={
+            "email": "minji@example.com",
+            "name": "김민지",
+            "subject": "결제 수단",
+            "description": "어떤 카드로 결제할 수 있나요?",
+            "locale": "ko",
+        },
+    )
+    private = filed.location.split("?")[0]
+    ticket = db.session.scalar(sa.select(Ticket))
+    body = "[Payment methods you can use](article:payment-methods) (영어)"
 
     agent_client.post(
         f"/agent/tickets/{ticket.reference}/messages", data={"body": body, "send": "Send reply"}
@@ -320,8 +334,13 @@ def test_a_fallback_link_opens_the_other_locale_and_is_recorded_there(agent_clie
 
     link = db.session.scalar(sa.select(ArticleLink))
     assert (link.article_id, link.locale) == ("payment-methods", "en")
-    html = str(render_reply(body, "ko"))
-    assert 'href="/en/articles/payment-methods"' in html and "(English)" in html
+    html = page_text(agent_client.get(private))
+    assert 'href="/ko/articles/payment-methods"' in html and "/en/articles/" not in html
+    email = db.session.scalar(sa.select(OutboxMessage).filter_by(kind="ticket_reply"))
+    assert "(http://localhost/ko/articles/payment-methods)" in email.body
+    article = page_text(agent_client.get("/ko/articles/payment-methods"))
+    assert '<html lang="ko">' in article and "Payment methods you can use" in article
+    assert 'class="notice fallback-notice"' in article
 
 
 def test_a_public_reply_queues_a_localized_email_without_any_secret(agent_client):
@@ -340,6 +359,19 @@ def test_a_public_reply_queues_a_localized_email_without_any_secret(agent_client
     assert ticket.reference in email.subject and ticket.reference in email.body
     assert "환불 예정일 확인하기 (http://localhost/ko/articles/refund-timelines)" in email.body
     assert "token" not in email.body and ticket.token_hash not in email.body
+
+
+def test_a_reply_email_keeps_an_old_multi_line_subject_on_one_header_line(agent_client):
+    ticket = make_ticket("Refund\r\nBcc: x@evil.test")  # filed before subjects were one line
+
+    agent_client.post(
+        f"/agent/tickets/{ticket.reference}/messages",
+        data={"body": "확인해 보겠습니다.", "send": "Send reply"},
+    )
+
+    email = db.session.scalar(sa.select(OutboxMessage))
+    assert email.subject.endswith(": Refund Bcc: x@evil.test")
+    assert not any(char in email.subject for char in "\r\n")
 
 
 def test_internal_notes_never_reach_the_customer(agent_client):

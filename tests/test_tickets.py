@@ -323,17 +323,33 @@ def test_other_unverifiable_forms_explain_themselves_in_the_visitors_language(
     assert script.status_code == 400 and "error" in script.get_json()
 
 
-def test_an_unverifiable_reply_is_explained_in_the_tickets_language(tmp_path, articles_dir):
+@pytest.mark.parametrize("token", ["", "not-a-token"])
+def test_an_unverifiable_reply_comes_back_filled_in_and_can_be_sent_again(
+    tmp_path, articles_dir, token
+):
     app = csrf_app(tmp_path, articles_dir)
     client = app.test_client()
-    token = csrf_token_in(text_of(client.get("/ko/contact")))
-    private = client.post("/ko/contact", data={**GOOD, "csrf_token": token}).location
-    stranger = app.test_client()  # another browser, or the session ended
-    response = stranger.post(
-        private.split("?")[0], data={"body": "아직이요"}, headers={"Accept-Language": "en"}
+    filed = client.post(
+        "/ko/contact",
+        data={**GOOD, "csrf_token": csrf_token_in(text_of(client.get("/ko/contact")))},
     )
+    private = filed.location.split("?")[0]
+    restarted = app.test_client()  # the session cookie is gone, as after a browser restart
+    reply = {"body": "아직 메일이 안 왔어요.\n스팸함도 확인했어요.", "csrf_token": token}
+    response = restarted.post(private, data=reply, headers={"Accept-Language": "en"})
+    html = text_of(response)
     assert response.status_code == 400
-    assert "양식의 유효 시간이 지났어요" in text_of(response)
+    assert '<html lang="ko">' in html and 'class="reply-form"' in html  # the ticket's language
+    assert "양식의 유효 시간이 지나서 아직 아무것도 보내지 않았어요" in html
+    assert "아직 메일이 안 왔어요.\n스팸함도 확인했어요.</textarea>" in html
+    assert GOOD["description"] in html  # the conversation is still there
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Cache-Control"] == "no-store"
+    again = restarted.post(private, data={**reply, "csrf_token": csrf_token_in(html)})
+    assert again.status_code == 302
+    with app.app_context():
+        ticket = db.session.scalars(sa.select(Ticket)).one()
+        assert [m.body for m in ticket.messages] == [GOOD["description"], reply["body"]]
 
 
 # -- rate limits ---------------------------------------------------------------------
@@ -362,6 +378,34 @@ def test_failed_attempts_do_not_use_up_the_filing_limit(tmp_path, articles_dir):
     assert file_form(client).status_code == 302
     with app.app_context():
         assert count(Ticket) == 1
+
+
+def test_sending_the_same_request_again_does_not_use_up_the_filing_limit(tmp_path, articles_dir):
+    app = make_app(
+        tmp_path, articles_dir, f"sqlite:///{tmp_path / 'rl.db'}", RATELIMIT_ENABLED=True
+    )
+    client = app.test_client()
+    refreshed = [file_form(client, submission_key="k0").status_code for _ in range(3)]
+    others = [file_form(client, submission_key=f"k{i}").status_code for i in range(1, 5)]
+    assert refreshed + others == [302] * 7  # five tickets: the limit is five a minute
+    assert file_form(client, submission_key="k5").status_code == 429
+    with app.app_context():
+        assert count(Ticket) == 5
+
+
+def test_api_retries_under_one_key_do_not_use_up_the_filing_limit(tmp_path, articles_dir):
+    app = make_app(
+        tmp_path, articles_dir, f"sqlite:///{tmp_path / 'rl.db'}", RATELIMIT_ENABLED=True
+    )
+    client = app.test_client()
+
+    def post(key):
+        return client.post("/api/v1/tickets", json=GOOD, headers={"Idempotency-Key": key})
+
+    retried = [post("k0").status_code for _ in range(3)]
+    others = [post(f"k{i}").status_code for i in range(1, 5)]
+    assert retried + others == [201, 200, 200] + [201] * 4  # five tickets a minute
+    assert post("k5").status_code == 429
 
 
 def test_a_rate_limited_contact_form_comes_back_filled_in(tmp_path, articles_dir):

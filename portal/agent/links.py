@@ -2,7 +2,9 @@
 
 A link resolves when the reply is rendered: to the article in the ticket's locale, or to the
 best other locale when that translation does not exist (the panel says so, and the inserted
-text names the language). Internal articles resolve only for agents.
+text names the language). The customer still opens it under the ticket's locale, as customer
+pages link it: the other language's text with a notice, in the customer's language around it.
+Internal articles resolve only for agents.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from dataclasses import dataclass
 from flask import url_for
 from markupsafe import Markup
 
+from portal.help import service as help_service
 from portal.i18n import locale_name
 from portal.rendering import render_markdown
+from portal.search import get_store
 
 
 @dataclass(frozen=True)
@@ -43,8 +47,18 @@ class LinkTarget:
 
     @property
     def url(self) -> str:
-        """The article page this link opens."""
+        """The article page in the locale the link opens (agents' view of internal ones)."""
         return article_url(self.article_id, self.locale)
+
+    def customer_url(self, *, external: bool = False) -> str | None:
+        """The page a customer of the ticket's locale opens: the customer pages' link, under
+        the ticket's locale even for a fallback; None for an internal article."""
+        if self.internal:
+            return None
+        store = get_store()
+        return help_service.article_url(
+            store, self.article_id, self.wanted_locale, external=external
+        )
 
 
 def article_url(article_id: str, locale: str, *, external: bool = False) -> str:
@@ -54,8 +68,6 @@ def article_url(article_id: str, locale: str, *, external: bool = False) -> str:
 
 def link_for(article_id: str, ticket_locale: str) -> LinkTarget | None:
     """The published article ``article_id`` in ``ticket_locale``, else its best other locale."""
-    from portal.search import get_store
-
     store = get_store()
     published = {
         loc: a for loc, a in store.translations(article_id).items() if a.status == "published"
@@ -93,8 +105,10 @@ def render_reply(body: str, locale: str, *, include_internal: bool = False) -> M
 
     def resolve(article_id: str) -> str | None:
         target = link_for(article_id, locale)
-        if target is None or (target.internal and not include_internal):
+        if target is None:
             return None
-        return target.url
+        if target.internal:
+            return target.url if include_internal else None
+        return target.customer_url()
 
     return Markup(render_markdown(body, resolve).html)

@@ -13,9 +13,10 @@ import re
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from portal.agent.links import article_url, link_for
+from portal.agent.links import link_for
 from portal.extensions import db
 from portal.models import OutboxMessage, Ticket, TicketMessage, User
+from portal.tickets.service import header_text
 
 KIND = "ticket_reply"
 MARKDOWN_ARTICLE_LINK = re.compile(r"\[((?:\\.|[^\]\\])+)\]\(article:([a-z0-9-]+)(#[^)\s]*)?\)")
@@ -27,9 +28,9 @@ def plain_reply(body: str, locale: str) -> str:
     def replace(match: re.Match) -> str:
         title = re.sub(r"\\(.)", r"\1", match.group(1))
         target = link_for(match.group(2), locale)
-        if target is None or target.internal:
+        url = target.customer_url(external=True) if target is not None else None
+        if url is None:
             return title
-        url = article_url(target.article_id, target.locale, external=True)
         return f"{title} ({url}{match.group(3) or ''})"
 
     return MARKDOWN_ARTICLE_LINK.sub(replace, body)
@@ -41,7 +42,7 @@ def reply_email(ticket: Ticket, message: TicketMessage, agent: User) -> tuple[st
         subject = _(
             "[%(reference)s] New reply to your request: %(subject)s",
             reference=ticket.reference,
-            subject=ticket.subject,
+            subject=header_text(ticket.subject),
         )
         lines = [
             _("Hello %(name)s,", name=ticket.name),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from flask_babel import lazy_gettext as _l
@@ -9,15 +10,26 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from portal.tickets.service import LINE_BREAK_OR_CONTROL
+
 # The local part: RFC 5322 atoms (letters, digits and !#$%&'*+/=?^_`{|}~-; letters include
 # non-ASCII ones, RFC 6531) joined by single dots. The domain needs a dot. No spaces, quotes,
-# angle brackets or line breaks anywhere (\Z, unlike $, refuses a trailing newline).
+# angle brackets, line breaks or other control characters anywhere (\Z, unlike $, refuses a
+# trailing newline).
 EMAIL_ATOM = r"[\w!#$%&'*+/=?^`{|}~-]+"
+EMAIL_DOMAIN_CHAR = r"[^@\s<>\"'\\\x00-\x1f\x7f-\x9f]"
 EMAIL_PATTERN = (
     rf"^{EMAIL_ATOM}(?:\.{EMAIL_ATOM})*"
-    r"@[^@\s<>\"'\\]+\.[^@\s<>\"'\\]{2,}\Z"
+    rf"@{EMAIL_DOMAIN_CHAR}+\.{EMAIL_DOMAIN_CHAR}{{2,}}\Z"
 )
 LIMITS = {"email": 254, "name": 120, "subject": 200, "description": 5000}
+# Short enough for a complete Korean request: 제목 "환불", 설명 "환불이 안 돼요".
+MINIMUMS = {"subject": 2, "description": 5}
+
+
+def strip_text(value):
+    """Surrounding whitespace is not content: minimum lengths count what is kept."""
+    return value.strip() if isinstance(value, str) else value
 
 
 class HoneypotEmpty:
@@ -26,6 +38,16 @@ class HoneypotEmpty:
     def __call__(self, form, field):
         if field.data:
             raise ValidationError(_l("Leave this field empty."))
+
+
+class SingleLine:
+    """Subjects and names end up in email headers, where a line break starts a new header."""
+
+    def __call__(self, form, field):
+        if field.data and re.search(LINE_BREAK_OR_CONTROL, field.data):
+            raise ValidationError(
+                _l("Write this on one line, without line breaks or control characters.")
+            )
 
 
 class TicketForm(FlaskForm):
@@ -46,25 +68,33 @@ class TicketForm(FlaskForm):
         validators=[
             DataRequired(_l("Tell us your name.")),
             Length(max=LIMITS["name"], message=_l("Use at most %(max)d characters.")),
+            SingleLine(),
         ],
     )
     subject = StringField(
         _l("Subject"),
         validators=[
             DataRequired(_l("Add a short subject.")),
-            Length(min=3, max=LIMITS["subject"], message=_l("Use %(min)d to %(max)d characters.")),
+            Length(
+                min=MINIMUMS["subject"],
+                max=LIMITS["subject"],
+                message=_l("Use %(min)d to %(max)d characters."),
+            ),
+            SingleLine(),
         ],
+        filters=[strip_text],
     )
     description = TextAreaField(
         _l("How can we help?"),
         validators=[
             DataRequired(_l("Describe your question or problem.")),
             Length(
-                min=10,
+                min=MINIMUMS["description"],
                 max=LIMITS["description"],
                 message=_l("Use %(min)d to %(max)d characters."),
             ),
         ],
+        filters=[strip_text],
     )
     category = SelectField(_l("Topic"), validators=[Optional()], validate_choice=True)
     locale = HiddenField()

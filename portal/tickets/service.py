@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -27,6 +28,8 @@ from portal.models import Deflection, OutboxMessage, Ticket, TicketMessage, utcn
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 REFERENCE_LENGTH = 7
 MAX_ARTICLE_IDS = 20
+# C0 and C1 controls (CR, LF, tab, NUL, ESC...) and the Unicode line and paragraph separators.
+LINE_BREAK_OR_CONTROL = r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"
 
 
 class FilingError(RuntimeError):
@@ -78,6 +81,12 @@ def submission_fingerprint(data: TicketInput) -> str | None:
         data.category or "",
     )
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def header_text(text: str) -> str:
+    """``text`` on one line, for an email header. The forms and the API refuse line breaks in
+    subjects and names; tickets filed before they did may still carry them."""
+    return re.sub(LINE_BREAK_OR_CONTROL + "+", " ", text)
 
 
 def _token_for(submission_key: str | None) -> str:
@@ -169,7 +178,7 @@ def confirmation_email(ticket: Ticket, token: str) -> OutboxMessage:
         subject = _(
             "[%(reference)s] We received your request: %(subject)s",
             reference=ticket.reference,
-            subject=ticket.subject,
+            subject=header_text(ticket.subject),
         )
         body = "\n".join(
             [

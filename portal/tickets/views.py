@@ -66,9 +66,13 @@ def render_contact(form: TicketForm, status: int = 200):
     return page, status
 
 
-def counts_as_filing(response) -> bool:
-    """Only a filed ticket (the redirect to its page) counts against the filing limit."""
-    return response.status_code in (201, 302, 303)
+def counts_as_filing(_response) -> bool:
+    """Only a newly created ticket counts against the filing limit.
+
+    Not the status code: a refresh or double submit gets the same redirect as the first
+    submission (the ticket it filed) and files nothing, so the view marks a new ticket in ``g``.
+    """
+    return g.get("ticket_created", False)
 
 
 def ticket_input(form: TicketForm, channel: str = "web") -> service.TicketInput:
@@ -105,31 +109,37 @@ def new():
                 "error",
             )
             return render_contact(form, 503)
+        g.ticket_created = filed.created
         if filed.created:
             service.log_form_search(data, deflected_to=None)
         return redirect(url_for("tickets.private", token=filed.token, filed=1))
     return render_contact(form, 400 if request.method == "POST" else 200)
 
 
+def flash_form_expired() -> None:
+    """Say that nothing was sent and the text is kept (the page shows it again)."""
+    flash(
+        _(
+            "This form had expired, so nothing was sent yet. Your text is still below: "
+            "please send it again."
+        ),
+        "error",
+    )
+
+
 @bp.errorhandler(CSRFError)
 def form_expired(exc):
-    """An expired contact form comes back filled in, with a fresh token: nothing typed is lost.
-
-    Other forms here get the site's "form expired" page, in the ticket's language.
-    """
+    """An expired contact form or ticket reply comes back filled in, with a fresh token:
+    nothing typed is lost. Other forms get the site's "form expired" page."""
     if request.endpoint == "tickets.new":
-        flash(
-            _(
-                "This form had expired, so nothing was sent yet. Your text is still below: "
-                "please send it again."
-            ),
-            "error",
-        )
+        flash_form_expired()
         return render_contact(contact_form(), 400)
     if request.endpoint == "tickets.private":
-        ticket = service.find_by_token((request.view_args or {}).get("token", ""))
-        if ticket is not None:
+        token = (request.view_args or {}).get("token", "")
+        if (ticket := service.find_by_token(token)) is not None:
             g.locale = ticket.locale
+            flash_form_expired()
+            return render_private(ticket, token, ReplyForm(), 400)
     return errors.form_expired(exc)
 
 
@@ -198,6 +208,11 @@ def private(token: str):
             return redirect(url_for("tickets.private", token=token))
     elif request.method == "POST":
         status = 400
+    return render_private(ticket, token, form, status)
+
+
+def render_private(ticket, token: str, form: ReplyForm, status: int = 200):
+    """The private page of ``ticket`` with the reply ``form`` (empty, or as typed)."""
     messages = [
         (message, render_message(message, ticket.locale))
         for message in service.public_messages(ticket)

@@ -63,7 +63,8 @@
     if (query === lastQuery) return;
     lastQuery = query;
     if (controller) controller.abort();
-    if (query.length < 3) {  // cleared: suggestions for the old text would mislead
+    // From two characters, as in the search box: "환불" is a whole question in Korean.
+    if (query.length < 2) {  // cleared: suggestions for the old text would mislead
       controller = null;
       clear();
       return;

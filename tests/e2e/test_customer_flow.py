@@ -108,6 +108,6 @@ def test_contact_suggestions_follow_long_text_and_clear_with_it(live_url, new_pa
     expect(suggestions.first.locator(".suggestion-title")).to_contain_text("비밀번호")
 
     page.get_by_label("제목").fill("")
-    page.locator("#description").fill("비")  # under three characters: nothing to suggest for
+    page.locator("#description").fill("비")  # under two characters: nothing to suggest for
     expect(suggestions).to_have_count(0)
     expect(page.locator("#suggestions-empty")).to_be_visible()
