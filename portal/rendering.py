@@ -15,7 +15,9 @@ from html import escape
 
 import markdown
 import nh3
+from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
+from markdown.treeprocessors import Treeprocessor
 
 ALLOWED_TAGS = {
     "a",
@@ -59,13 +61,26 @@ ALLOWED_TAGS = {
     "ul",
     "mark",
 }
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 ALLOWED_ATTRIBUTES = {
-    "*": {"id", "class"},
-    "a": {"href", "title", "hreflang"},
+    "a": {"href", "title", "hreflang", "class"},
+    "code": {"class"},
+    "div": {"class"},
     "img": {"src", "alt", "title", "width", "height"},
+    "li": {"id"},
+    "sup": {"id"},
     "td": {"align", "colspan", "rowspan"},
     "th": {"align", "colspan", "rowspan"},
+    **{tag: {"id"} for tag in HEADINGS},
 }
+# Only classes the renderer itself writes (fenced code, footnotes): a writer's own classes
+# and ids could dress text up as the site's banners or clash with the page's ids.
+ALLOWED_CLASSES = {
+    "a": re.compile(r"footnote-ref|footnote-backref"),
+    "code": re.compile(r"language-[\w+#.-]+"),
+    "div": re.compile(r"footnote"),
+}
+FOOTNOTE_ID = re.compile(r"fn(ref\d*)?:[\w-]+")
 URL_SCHEMES = {"http", "https", "mailto"}
 ARTICLE_LINK = re.compile(r'href="article:([a-z0-9-]+)(#[^"]*)?"')
 
@@ -92,6 +107,39 @@ class Rendered:
     toc: tuple[TocEntry, ...]
 
 
+class _DropHeadingIds(Treeprocessor):
+    """Forget ids written on headings (``## Title {#main}``) so the toc extension gives every
+    heading the anchor the indexer links to."""
+
+    def run(self, root) -> None:
+        for element in root.iter():
+            if element.tag in HEADINGS:
+                element.attrib.pop("id", None)
+
+
+class _HeadingIdsExtension(Extension):
+    """Registers :class:`_DropHeadingIds` between attr_list and toc."""
+
+    def extendMarkdown(self, md) -> None:  # noqa: N802 - Python-Markdown's API
+        md.treeprocessors.register(_DropHeadingIds(md), "drop_heading_ids", 6)
+
+
+def _attribute_filter(heading_ids: set[str]) -> Callable[[str, str, str], str | None]:
+    """Keep the ids and classes the renderer wrote; drop those a writer typed in."""
+
+    def keep(tag: str, attribute: str, value: str) -> str | None:
+        if attribute == "id":
+            ours = value in heading_ids if tag in HEADINGS else FOOTNOTE_ID.fullmatch(value)
+            return value if ours else None
+        if attribute == "class":
+            allowed = ALLOWED_CLASSES.get(tag)
+            kept = [name for name in value.split() if allowed and allowed.fullmatch(name)]
+            return " ".join(kept) or None
+        return value
+
+    return keep
+
+
 def _flatten_toc(tokens: list, out: list) -> None:
     for token in tokens:
         out.append(TocEntry(level=token["level"], anchor=token["id"], title=token["name"]))
@@ -103,7 +151,7 @@ def render_markdown(
 ) -> Rendered:
     """Render Markdown to sanitized HTML; ``resolve_article(id)`` maps ``article:`` links."""
     md = markdown.Markdown(
-        extensions=["extra", "toc", "sane_lists"],
+        extensions=["extra", _HeadingIdsExtension(), "toc", "sane_lists"],
         extension_configs={"toc": {"slugify": slugify_unicode, "permalink": False}},
         output_format="html",
     )
@@ -122,6 +170,7 @@ def render_markdown(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_attribute_filter({entry.anchor for entry in toc}),
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
     )

@@ -27,6 +27,11 @@ STATUSES = ("draft", "published")
 VISIBILITIES = ("public", "internal")
 REQUIRED_KEYS = ("id", "title", "locale", "category")
 KNOWN_KEYS = ("id", "title", "locale", "category", "tags", "status", "visibility", "updated")
+# Translation bookkeeping in the front matter (see ArticleStore.is_outdated):
+SOURCE_LOCALE_KEY = "source_locale"  # on a translation: the locale it was translated from
+SOURCE_VERSION_KEY = "source_version"  # on a translation: the source's text_version it matches
+TEXT_VERSION_KEY = "text_version"  # on a source: its version, frozen across minor edits
+VERSION_KEYS = (SOURCE_VERSION_KEY, TEXT_VERSION_KEY)  # kept by the editor, not by writers
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 SLUG_PATTERN = ID_PATTERN
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
@@ -77,6 +82,11 @@ class Article:
         return self.status == "published" and self.visibility == "public"
 
     @property
+    def text_version(self) -> str:
+        """The version translations are made from: what a minor edit froze, else the text."""
+        return str(self.extra.get(TEXT_VERSION_KEY) or text_digest(self.title, self.body))
+
+    @property
     def content_hash(self) -> str:
         """A digest of everything the search index depends on."""
         parts = [self.id, self.locale, self.category, self.title, self.body, ",".join(self.tags)]
@@ -93,6 +103,20 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
+
+
+def text_digest(title: str, body: str) -> str:
+    """A short digest of an article's title and body, blind to line endings and edge spaces."""
+    body = body.replace("\r\n", "\n").strip()
+    return hashlib.sha256(f"{title.strip()}\x1f{body}".encode()).hexdigest()[:12]
+
+
+def _duplicate(article: Article, kept: Article) -> Problem:
+    return Problem(
+        article.path,
+        f"duplicate id {article.id!r} in locale {article.locale!r} "
+        f"(already defined by {kept.path})",
+    )
 
 
 def parse_article(text: str, path: Path, locales: tuple[str, ...]) -> Article:
@@ -243,7 +267,7 @@ class ArticleStore:
         with self._lock:
             signature = self._current_signature()
             categories = load_categories(self.root)
-            articles: dict[tuple[str, str], Article] = {}
+            found: dict[tuple[str, str], list[Article]] = {}
             problems: list[Problem] = []
             if not categories:
                 problems.append(Problem(self.root / "categories.yml", "no categories defined"))
@@ -257,21 +281,26 @@ class ArticleStore:
                 except (ArticleError, OSError) as exc:
                     problems.append(Problem(path, str(exc)))
                     continue
-                key = (article.id, article.locale)
-                if key in articles:
-                    other = articles[key].path
-                    problems.append(
-                        Problem(
-                            path,
-                            f"duplicate id {article.id!r} in locale {article.locale!r} "
-                            f"(already defined by {other})",
-                        )
-                    )
-                    continue
-                articles[key] = article
+                found.setdefault((article.id, article.locale), []).append(article)
+            articles: dict[tuple[str, str], Article] = {}
+            for key, candidates in found.items():
+                kept = self._live_copy(key, candidates)
+                articles[key] = kept
+                problems += [_duplicate(other, kept) for other in candidates if other is not kept]
             self._articles, self._problems = articles, problems
             self._categories, self._signature = categories, signature
         return self
+
+    def _live_copy(self, key: tuple[str, str], candidates: list[Article]) -> Article:
+        """Which of several files with one id and locale to serve.
+
+        A stray copy (a paste mistake in git) must never take over: keep the file the store
+        already served, else the one named after the id (``<id>.md``), else the first path.
+        """
+        known = self._articles.get(key)
+        served = [article for article in candidates if known and article.path == known.path]
+        named = [article for article in candidates if article.slug == article.id]
+        return (served or named or candidates)[0]
 
     def _check_placement(self, article: Article, path: Path, categories: dict) -> None:
         locale_dir, category_dir = path.parent.parent.name, path.parent.name
@@ -355,13 +384,36 @@ class ArticleStore:
                 return found[loc]
         return None
 
+    def source_of(self, article_id: str, candidates: dict | None = None) -> Article | None:
+        """The original that the other locales of ``article_id`` are translated from.
+
+        A translation names its source in ``source_locale`` (the Translate button writes it);
+        the first locale, site default first, that names no other present locale is the source.
+        ``candidates`` (locale → article) replaces the stored locales, e.g. to include a draft.
+        """
+        found = candidates if candidates is not None else self.translations(article_id)
+        locales = dict.fromkeys((self.default_locale, *self.locales))
+        ordered = [found[locale] for locale in locales if locale in found]
+        for article in ordered:
+            named = article.extra.get(SOURCE_LOCALE_KEY)
+            if not named or named == article.locale or named not in found:
+                return article
+        return ordered[0] if ordered else None
+
     def is_outdated(self, article: Article) -> bool:
-        """True when the source-locale article was updated after this translation."""
-        source_locale = str(article.extra.get("source_locale") or self.default_locale)
-        if article.locale == source_locale:
+        """True when the source changed (other than by a minor edit) after this translation.
+
+        A translation saved in the editor records the source's ``text_version`` it was made
+        from. The ``updated`` dates count too: for files without that key (written in git)
+        they are all there is.
+        """
+        source = self.source_of(article.id)
+        if source is None or source.locale == article.locale:
             return False
-        source = self.get(article.id, source_locale)
-        if not source or not source.updated or not article.updated:
+        recorded = article.extra.get(SOURCE_VERSION_KEY)
+        if recorded and str(recorded) != source.text_version:
+            return True
+        if not source.updated or not article.updated:
             return False
         return source.updated > article.updated
 

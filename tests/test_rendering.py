@@ -70,3 +70,31 @@ def test_a_huge_article_renders(benchmark_text="word " * 50_000):
 def test_plain_text_excerpts_strip_markup_and_stay_short():
     excerpt = plain_text("## Title\n\n**Bold** [link](article:x) `code`\n\n" + "long " * 100, 60)
     assert "#" not in excerpt and "*" not in excerpt and len(excerpt) <= 60
+
+
+def test_writer_html_cannot_dress_up_as_a_site_banner_or_reuse_page_ids():
+    text = (
+        '<div class="flash flash-error" id="main">Your account is locked</div>\n\n'
+        '<h2 id="feedback">Raw heading</h2>\n\n'
+        "## Steps {#main .flash}\n\nText {: #content .notice }\n"
+    )
+
+    rendered = render_markdown(text)
+
+    assert "class=" not in rendered.html
+    for page_id in ("main", "feedback", "content"):
+        assert f'id="{page_id}"' not in rendered.html
+    assert '<h2 id="steps">Steps</h2>' in rendered.html
+    assert [entry.anchor for entry in rendered.toc] == ["steps"]
+
+
+def test_classes_and_ids_the_renderer_writes_itself_survive_sanitizing():
+    text = "## Set up\n\nSee the note[^1].\n\n```python\nprint(1)\n```\n\n[^1]: A footnote.\n"
+
+    html = render_markdown(text).html
+
+    assert '<h2 id="set-up">' in html
+    assert '<code class="language-python">' in html
+    assert '<sup id="fnref:1"><a class="footnote-ref" href="#fn:1"' in html
+    assert '<div class="footnote">' in html and '<li id="fn:1">' in html
+    assert 'class="footnote-backref" href="#fnref:1"' in html

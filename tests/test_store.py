@@ -111,3 +111,82 @@ def test_a_file_changed_on_disk_is_picked_up(tmp_path):
     path.write_text(path.read_text(encoding="utf-8").replace("Reset your password", "New title", 1))
     assert store.reload_if_changed(min_interval=0)
     assert store.get("reset-password", "en").title == "New title"
+
+
+def copy_articles(tmp_path) -> Path:
+    import shutil
+
+    root = tmp_path / "articles"
+    shutil.copytree(DATA / "articles", root)
+    return root
+
+
+def write_copy_of_reset_password(root: Path, name: str) -> Path:
+    """A copy/paste mistake: another Korean file with the id reset-password."""
+    path = root / "ko" / "account-sign-in" / name
+    path.write_text(
+        "---\nid: reset-password\ntitle: 중복 비밀번호 글\nlocale: ko\ncategory: account-sign-in\n"
+        "---\n복사한 글입니다.\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize("name", ["aaa-dup.md", "dup-reset.md", "zzz-dup.md"])
+def test_a_stray_copy_never_replaces_the_file_named_after_the_id(tmp_path, name):
+    root = copy_articles(tmp_path)
+    stray = write_copy_of_reset_password(root, name)
+
+    store = ArticleStore(root).load()
+
+    assert store.get("reset-password", "ko").title == "비밀번호 재설정하기"
+    assert [(p.path, "duplicate id" in p.reason) for p in store.problems] == [(stray, True)]
+
+
+def test_a_stray_copy_added_later_never_replaces_the_article_already_served(tmp_path):
+    root = copy_articles(tmp_path)
+    real = root / "ko" / "account-sign-in" / "reset-password.md"
+    renamed = real.rename(real.with_name("password-help.md"))  # not named after its id
+    store = ArticleStore(root).load()
+    stray = write_copy_of_reset_password(root, "aaa-copy.md")
+
+    assert store.reload_if_changed(min_interval=0)
+
+    assert store.get("reset-password", "ko").path == renamed
+    assert [p.path for p in store.problems] == [stray]
+    assert str(renamed) in store.problems[0].reason
+
+
+def write(root: Path, locale: str, text: str) -> None:
+    path = root / locale / "orders-delivery" / "chuseok-delivery.md"
+    path.write_text(
+        f"---\nid: chuseok-delivery\nlocale: {locale}\ncategory: orders-delivery\n{text}",
+        encoding="utf-8",
+    )
+
+
+def test_a_translation_that_names_its_source_locale_is_compared_with_that_source(tmp_path):
+    root = copy_articles(tmp_path)
+    write(root, "ko", "title: 추석 배송\nupdated: 2026-11-25\n---\n원문.\n")
+    write(root, "en", "title: Chuseok\nsource_locale: ko\nupdated: 2026-11-20\n---\nText.\n")
+
+    store = ArticleStore(root).load()
+
+    assert store.source_of("chuseok-delivery").locale == "ko"
+    assert store.is_outdated(store.get("chuseok-delivery", "en"))
+    assert not store.is_outdated(store.get("chuseok-delivery", "ko"))
+
+
+def test_a_translation_made_from_an_older_source_text_is_outdated_whatever_the_dates(tmp_path):
+    root = copy_articles(tmp_path)
+    write(root, "en", "title: Chuseok\nupdated: 2026-11-20\n---\nDeliveries are late.\n")
+    store = ArticleStore(root).load()
+    made_from = store.get("chuseok-delivery", "en").text_version
+    write(root, "ko", f"title: 추석\nsource_version: {made_from}\nupdated: 2026-11-20\n---\n늦음\n")
+    store.load()
+    assert not store.is_outdated(store.get("chuseok-delivery", "ko"))
+
+    write(root, "en", "title: Chuseok\nupdated: 2026-11-20\n---\nDeliveries are 2 days late.\n")
+    store.load()
+
+    assert store.is_outdated(store.get("chuseok-delivery", "ko"))

@@ -643,3 +643,154 @@ def test_language_tabs_switch_the_same_page_and_mark_the_current_language(writer
         (f"{page}?locale=ko", "ko"),
     }
     assert [code for _, code, current in links if current] == ["ko"]
+
+
+# -- restoring keeps the publish state ---------------------------------------------
+
+
+def test_restoring_a_published_revision_keeps_an_unpublished_article_unpublished(
+    writer, app, articles_dir
+):
+    path = articles_dir / "en" / "billing-refunds" / "payment-methods.md"
+    customer = app.test_client()
+    fields = open_editor(writer, "en", "payment-methods")
+    assert save(writer, "en", "payment-methods", fields | {"body": "Old steps."}).status_code == 302
+    published = revisions_of("payment-methods", "en")[-1]
+    fields = open_editor(writer, "en", "payment-methods")
+    assert save(writer, "en", "payment-methods", fields, "unpublish").status_code == 302
+    assert customer.get("/en/articles/payment-methods").status_code == 404
+    page = form_fields(text(writer.get(f"/write/revisions/{published.id}")))
+
+    response = writer.post(
+        f"/write/revisions/{published.id}/restore", data=page, follow_redirects=True
+    )
+
+    assert "The article stays unpublished" in text(response)
+    content = path.read_text(encoding="utf-8")
+    assert "Old steps." in content and "status: draft" in content
+    assert customer.get("/en/articles/payment-methods").status_code == 404
+
+
+def test_a_deleted_article_comes_back_from_its_history_as_a_draft(writer, app, articles_dir):
+    path = articles_dir / "en" / "billing-refunds" / "payment-methods.md"
+    confirm = form_fields(text(writer.get("/write/en/payment-methods/delete")))
+    assert writer.post("/write/en/payment-methods/delete", data=confirm).status_code == 302
+    deleted = revisions_of("payment-methods", "en")[-1]
+
+    response = writer.post(
+        f"/write/revisions/{deleted.id}/restore", data={"version": ""}, follow_redirects=True
+    )
+
+    assert "as a draft: customers see it once you publish it" in text(response)
+    assert "status: draft" in path.read_text(encoding="utf-8")
+    assert app.test_client().get("/en/articles/payment-methods").status_code == 404
+
+
+# -- duplicate files -----------------------------------------------------------------
+
+
+def write_stray_copy(articles_dir, name: str = "dup-reset.md"):
+    """A copy/paste mistake in git: another Korean file with the id reset-password."""
+    path = articles_dir / "ko" / "account-sign-in" / name
+    path.write_text(
+        "---\nid: reset-password\ntitle: 중복 비밀번호 글\nlocale: ko\ncategory: account-sign-in\n"
+        "updated: 2026-11-29\n---\n복사한 글입니다.\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_stray_copy_of_an_article_is_reported_and_never_served(writer, app, articles_dir):
+    write_stray_copy(articles_dir)
+
+    page = text(writer.get("/write/?locale=ko"))
+    checked = app.test_cli_runner().invoke(cli, ["articles", "check"])
+
+    assert "중복 비밀번호 글" not in text(writer.get("/ko/articles/reset-password"))
+    problems = re.search(r'id="store-problems".*?</div>', page, re.S).group(0)
+    assert "<code>dup-reset.md</code>: duplicate id" in problems
+    assert "<code>reset-password.md</code>" not in problems
+    assert checked.exit_code == 1
+    assert "dup-reset.md: duplicate id 'reset-password'" in checked.output
+    assert "reset-password.md: duplicate" not in checked.output
+
+
+# -- translations: outdated the same day, and articles written in Korean first -------
+
+
+def translate(client, article_id: str, locale: str, title: str, body: str):
+    """Start a translation with the Translate link and publish it."""
+    page = text(client.get(f"/write/new?translate={article_id}&locale={locale}"))
+    fields = form_fields(page) | {"title": title, "body": body}
+    response = client.post("/write/new", data=fields | {"publish": "1"})
+    assert response.status_code == 302, text(response)
+
+
+def translation_state(client, article_id: str, locale: str) -> str | None:
+    page = text(client.get(f"/write/translations?locale={locale}"))
+    found = re.search(rf'data-article-id="{article_id}" data-state="([^"]+)"', page)
+    return found.group(1) if found else None
+
+
+def test_a_source_change_later_the_same_day_marks_the_translation_outdated(writer):
+    translate(writer, "payment-methods", "ko", "결제 수단", "카드로 결제할 수 있어요.\n")
+    assert translation_state(writer, "payment-methods", "ko") == "current"
+    assert "source_version" not in open_editor(writer, "ko", "payment-methods")["extra"]
+
+    fields = open_editor(writer, "en", "payment-methods")
+    body = fields["body"] + "\n## Gift cards\n\nGift cards work too.\n"
+    assert save(writer, "en", "payment-methods", fields | {"body": body}).status_code == 302
+
+    assert translation_state(writer, "payment-methods", "ko") == "outdated"
+    editor = text(writer.get("/write/ko/payment-methods/edit"))
+    assert "Outdated: the source was updated after this translation." in editor
+
+
+def test_a_minor_source_edit_keeps_the_translation_current_until_a_real_change(writer):
+    translate(writer, "payment-methods", "ko", "결제 수단", "카드로 결제할 수 있어요.\n")
+
+    fields = open_editor(writer, "en", "payment-methods")
+    typo_fixed = fields["body"].replace("debit cards", "debit cards,", 1)
+    assert typo_fixed != fields["body"]
+    minor = save(writer, "en", "payment-methods", fields | {"body": typo_fixed, "minor": "y"})
+    assert minor.status_code == 302
+    assert translation_state(writer, "payment-methods", "ko") == "current"
+
+    fields = open_editor(writer, "en", "payment-methods")
+    changed = fields["body"] + "\nBank transfers take a day.\n"
+    assert save(writer, "en", "payment-methods", fields | {"body": changed}).status_code == 302
+    assert translation_state(writer, "payment-methods", "ko") == "outdated"
+
+
+def write_korean_original(articles_dir):
+    path = articles_dir / "ko" / "orders-delivery" / "chuseok-delivery.md"
+    path.write_text(
+        "---\nid: chuseok-delivery\ntitle: 추석 연휴 배송 안내\nlocale: ko\n"
+        "category: orders-delivery\nstatus: published\nupdated: 2026-11-20\n---\n"
+        "추석 연휴에는 배송이 이틀 늦어집니다.\n",
+        encoding="utf-8",
+    )
+
+
+def test_an_article_written_in_korean_first_stays_the_source_of_its_english_translation(
+    writer, articles_dir
+):
+    write_korean_original(articles_dir)
+    translate(writer, "chuseok-delivery", "en", "Chuseok deliveries", "Two days late.\n")
+
+    assert translation_state(writer, "chuseok-delivery", "ko") is None  # the original
+    assert translation_state(writer, "chuseok-delivery", "en") == "current"
+    korean = text(writer.get("/write/?locale=ko"))
+    row = re.search(r'<tr data-article-id="chuseok-delivery">.*?</tr>', korean, re.S).group(0)
+    assert 'data-locale="en" data-state="current"' in row
+    assert "Translating from" not in text(writer.get("/write/ko/chuseok-delivery/edit"))
+    english = text(writer.get("/write/en/chuseok-delivery/edit"))
+    assert "Translating from Korean:" in english and "Outdated" not in english
+
+    fields = open_editor(writer, "ko", "chuseok-delivery")
+    body = fields["body"] + "\n제주 지역은 사흘 늦어집니다.\n"
+    assert save(writer, "ko", "chuseok-delivery", fields | {"body": body}).status_code == 302
+
+    assert translation_state(writer, "chuseok-delivery", "en") == "outdated"
+    english = text(writer.get("/write/en/chuseok-delivery/edit"))
+    assert "Outdated: the source was updated after this translation." in english

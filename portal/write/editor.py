@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from portal.extensions import db
 from portal.models import User
 from portal.store import Article, ArticleError, ArticleStore, atomic_write, parse_article
-from portal.write import files, revisions
+from portal.write import files, revisions, translations
 from portal.write.drafts import Draft, EditError, today, validate
 
 __all__ = ["Conflict", "Draft", "EditError", "Editor", "Loaded", "Saved"]
@@ -115,6 +115,7 @@ class Editor:
                         files.read_text(original.path),
                         current,
                     )
+            draft = translations.with_versions(self.store, draft, original, minor=minor)
             article, text, path = validate(self.store, draft, original)
             note = note or _default_note(original, article)
             saved = self._write(article, text, path, original, author, note)

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from portal.store import MAX_ARTICLE_BYTES, Article
+from portal.store import MAX_ARTICLE_BYTES, VERSION_KEYS, Article
 from portal.write.drafts import Draft, dump_extra, parse_extra, parse_tags
 
 VISIBILITY_LABELS = {"public": _l("Public (customers)"), "internal": _l("Internal (agents only)")}
@@ -50,7 +50,8 @@ class ArticleForm(FlaskForm):
         self.tags.data = ", ".join(draft.tags)
         self.visibility.data = draft.visibility
         self.body.data = draft.body
-        self.extra.data = dump_extra(draft.extra)
+        shown = {k: v for k, v in draft.extra.items() if k not in VERSION_KEYS}
+        self.extra.data = dump_extra(shown)
         self.status.data = draft.status
         self.version.data = version
 

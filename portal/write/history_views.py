@@ -58,6 +58,7 @@ def restore(revision_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
+    recreated = get_store().get(found.article_id, found.locale) is None
     try:
         saved = revisions.restore(
             get_editor(), found, author=current_user, base_version=form.version.data or ""
@@ -65,7 +66,7 @@ def restore(revision_id: int):
     except (Conflict, EditError) as exc:
         flash(str(exc), "error")
         return redirect(url_for(".revision", revision_id=revision_id))
-    flash(_("Restored revision %(number)s as a new revision.", number=revision_id), "success")
+    flash(revisions.restored_message(revision_id, saved.article, recreated=recreated), "success")
     if saved.index_warning:
         flash(saved.index_warning, "warning")
     return redirect(edit_url(saved.article))

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
 from portal.models import Revision, User
-from portal.store import ArticleError, parse_article
+from portal.store import Article, ArticleError, parse_article
 
 NOTE_LABELS = {
     "created": _l("Created"),
@@ -111,7 +111,11 @@ def diff(old: str, new: str, old_label: str = "a", new_label: str = "b") -> list
 
 
 def restore(editor, revision: Revision, *, author: User | None, base_version: str):
-    """Save an old revision's text again, as the newest revision (history stays intact)."""
+    """Save an old revision's text again, as the newest revision (history stays intact).
+
+    Only the text comes back: the article keeps its current status and visibility, so a
+    restore never publishes an unpublished article. A deleted article comes back as a draft.
+    """
     from portal.write.drafts import Draft, EditError
 
     store = editor.store
@@ -122,11 +126,32 @@ def restore(editor, revision: Revision, *, author: User | None, base_version: st
     except ArticleError as exc:
         message = _("This revision is not a valid article: %(reason)s", reason=str(exc))
         raise EditError(message) from exc
-    draft = replace(Draft.from_article(article), slug=slug)
+    draft = replace(Draft.from_article(article), slug=slug, status="draft")
+    if current is not None:
+        draft = replace(draft, status=current.status, visibility=current.visibility)
     return editor.save(
         draft,
         author=author,
         base_version=base_version,
         editing=(revision.article_id, revision.locale) if current else None,
         note=f"restored:{revision.id}",
+    )
+
+
+def restored_message(revision_id: int, article: Article, *, recreated: bool) -> str:
+    """What a restore did, including the publish state it kept."""
+    if recreated:
+        return _(
+            "Restored revision %(number)s as a draft: customers see it once you publish it.",
+            number=revision_id,
+        )
+    if article.status == "published":
+        return _(
+            "Restored revision %(number)s as a new revision. The article stays published.",
+            number=revision_id,
+        )
+    return _(
+        "Restored revision %(number)s as a new revision. The article stays unpublished: "
+        "customers do not see it.",
+        number=revision_id,
     )

@@ -1,8 +1,9 @@
 """Translation state per locale: missing, outdated or up to date, and what readers ask for.
 
-The source of an article is its version in the site's default locale (or, for an article
-written elsewhere first, the first configured locale that has it). A translation is
-*outdated* when the source's ``updated`` date is newer (see ``ArticleStore.is_outdated``).
+The source of an article is the locale its translations name in ``source_locale`` (else the
+site's default locale, see ``ArticleStore.source_of``). A translation is *outdated* when the
+source changed after it, other than by a minor edit (see ``ArticleStore.is_outdated``): saves
+record the versions that decision compares, see :func:`with_versions`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
 from portal.models import TranslationRequest
-from portal.store import Article, ArticleStore
+from portal.store import (
+    SOURCE_LOCALE_KEY,
+    SOURCE_VERSION_KEY,
+    TEXT_VERSION_KEY,
+    VERSION_KEYS,
+    Article,
+    ArticleStore,
+    text_digest,
+)
 from portal.write.drafts import Draft
 
 MISSING, OUTDATED, CURRENT, SOURCE = "missing", "outdated", "current", "source"
@@ -40,11 +49,7 @@ class TranslationRow:
 
 def source_of(store: ArticleStore, article_id: str) -> Article | None:
     """The article every translation of ``article_id`` is made from."""
-    found = store.translations(article_id)
-    for locale in (store.default_locale, *store.locales):
-        if locale in found:
-            return found[locale]
-    return None
+    return store.source_of(article_id)
 
 
 def state_of(store: ArticleStore, article_id: str, locale: str) -> str | None:
@@ -108,9 +113,31 @@ def start_translation(store: ArticleStore, article_id: str, locale: str) -> Draf
     source = source_of(store, article_id)
     if source is None or source.locale == locale:
         return None
-    extra = {k: v for k, v in source.extra.items() if k not in ("source_locale", "source_ticket")}
+    skipped = (SOURCE_LOCALE_KEY, "source_ticket", *VERSION_KEYS)
+    extra = {k: v for k, v in source.extra.items() if k not in skipped}
     if source.locale != store.default_locale:
-        extra["source_locale"] = source.locale
+        extra[SOURCE_LOCALE_KEY] = source.locale
     return replace(
         Draft.from_article(source), locale=locale, status="draft", updated=None, extra=extra
     )
+
+
+def with_versions(store: ArticleStore, draft: Draft, original: Article | None, *, minor: bool):
+    """``draft`` with the front-matter versions that tell whether translations are outdated.
+
+    A minor edit changes no version: it freezes the article's ``text_version`` (so its
+    translations stay current) and keeps the source version a translation recorded. Any other
+    save of a translation records the source version it now matches.
+    """
+    extra = {k: v for k, v in draft.extra.items() if k not in VERSION_KEYS}
+    if minor and original is not None:
+        if original.text_version != text_digest(draft.title, draft.body):
+            extra[TEXT_VERSION_KEY] = original.text_version
+        if SOURCE_VERSION_KEY in original.extra:
+            extra[SOURCE_VERSION_KEY] = original.extra[SOURCE_VERSION_KEY]
+    else:
+        candidates = {**store.translations(draft.article_id), draft.locale: draft}
+        source = store.source_of(draft.article_id, candidates)
+        if source is not None and source.locale != draft.locale:
+            extra[SOURCE_VERSION_KEY] = source.text_version
+    return replace(draft, extra=extra)
