@@ -22,8 +22,12 @@ SIDES = ("customer", "form", "agent", "api")
 
 
 def normalize_query(text: str | None) -> str:
-    """Collapse whitespace and cut the query to :data:`MAX_QUERY_CHARS` characters."""
-    return re.sub(r"\s+", " ", text or "").strip()[:MAX_QUERY_CHARS]
+    """Collapse whitespace and cut the query to :data:`MAX_QUERY_CHARS` characters.
+
+    Control characters (C0 and C1) count as whitespace: they are never searched, logged or
+    shown on the dashboard, and a query of nothing else is empty.
+    """
+    return re.sub(r"[\s\x00-\x1f\x7f-\x9f]+", " ", text or "").strip()[:MAX_QUERY_CHARS]
 
 
 def to_document(article: Article) -> Document:

@@ -5,12 +5,12 @@ reads the signal tables only; nothing here touches the Flask request. The SQL is
 (SQLAlchemy core, no dialect functions besides ``lower``/``count``/``sum``/``avg``): day
 buckets and medians are computed in Python over the small result sets, and search queries
 are grouped by ``lower(query)`` in SQL, then merged in Python under the full normalization
-(Unicode case folding and whitespace), so SQLite and PostgreSQL give identical figures.
+(Unicode case folding, whitespace and control characters), so SQLite and PostgreSQL give
+identical figures.
 """
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -28,6 +28,7 @@ from portal.models import (
     TranslationRequest,
     as_utc,
 )
+from portal.search import normalize_query
 
 #: Searches made by customers (search page, contact form, public API); the agents' own
 #: panel searches say nothing about self-service and are left out.
@@ -179,12 +180,13 @@ def ticket_times(period: Period, locale: str | None = None) -> TicketTimes:
 
 # -- searches ------------------------------------------------------------------------------
 
-_SPACES = re.compile(r"\s+")
-
 
 def normalize(text: str) -> str:
-    """The text searches are grouped by: whitespace collapsed, Unicode case-folded."""
-    return _SPACES.sub(" ", text or "").strip().casefold()
+    """The text searches are grouped by: normalized as the search does, Unicode case-folded.
+
+    The search's normalization also cleans rows logged before it dropped control characters.
+    """
+    return normalize_query(text).casefold()
 
 
 @dataclass
@@ -326,6 +328,68 @@ def least_helpful(
 
 
 @dataclass(frozen=True)
+class VoteReason:
+    """What one visitor wrote under "Tell us more" with their vote."""
+
+    article_id: str
+    locale: str
+    helpful: bool
+    reason: str
+    written_at: datetime
+
+
+def vote_reasons(
+    period: Period,
+    locale: str | None = None,
+    *,
+    article_ids: Iterable[str] | None = None,
+    limit: int | None = DEFAULT_LIMIT,
+) -> list[VoteReason]:
+    """Reasons left with the period's votes, newest first; only of ``article_ids`` if given.
+
+    The period is that of the vote, as in :func:`least_helpful`, so an article's reasons
+    are those of the votes counted for it; the date is when the reason was last written.
+    """
+    query = (
+        sa.select(
+            ArticleVote.article_id,
+            ArticleVote.locale,
+            ArticleVote.helpful,
+            ArticleVote.reason,
+            ArticleVote.updated_at,
+        )
+        .where(
+            *_in_period(ArticleVote.created_at, period, ArticleVote.locale, locale),
+            ArticleVote.reason.is_not(None),
+            ArticleVote.reason != "",
+        )
+        .order_by(ArticleVote.updated_at.desc(), ArticleVote.id.desc())
+        .limit(limit)
+    )
+    if article_ids is not None:
+        query = query.where(ArticleVote.article_id.in_(set(article_ids)))
+    return [
+        VoteReason(article_id, loc, bool(helpful), reason, as_utc(written))
+        for article_id, loc, helpful, reason, written in db.session.execute(query)
+    ]
+
+
+def latest_reasons(
+    period: Period, articles: Iterable[ArticleVotes], *, per_article: int = 3
+) -> dict[tuple[str, str], list[VoteReason]]:
+    """The newest ``per_article`` reasons of each listed article, by (article id, locale)."""
+    wanted = {(a.article_id, a.locale): [] for a in articles}
+    if not wanted:
+        return {}
+    ids = {article_id for article_id, _locale in wanted}
+    for reason in vote_reasons(period, article_ids=ids, limit=None):
+        found = wanted.get((reason.article_id, reason.locale))
+        if found is not None and len(found) < per_article:
+            found.append(reason)
+    return wanted
+
+
+@dataclass(frozen=True)
 class LinkedArticle:
     """An article agents linked into their replies."""
 
@@ -421,6 +485,8 @@ class Dashboard:
     top_searches: list[QueryStats]
     content_gaps: list[QueryStats]
     least_helpful: list[ArticleVotes]
+    #: The newest reasons of each least helpful article, by (article id, locale).
+    reasons: dict[tuple[str, str], list[VoteReason]]
     most_linked: list[LinkedArticle]
     missing_translations: list[WantedTranslation]
 
@@ -434,6 +500,7 @@ def dashboard(
 ) -> Dashboard:
     """Compute every aggregate of the dashboard."""
     searches = search_summary(period, locale)
+    unhelpful = least_helpful(period, locale, limit=limit)
     return Dashboard(
         period=period,
         locale=locale,
@@ -442,7 +509,8 @@ def dashboard(
         searches=searches,
         top_searches=searches.top(limit),
         content_gaps=searches.gaps(limit),
-        least_helpful=least_helpful(period, locale, limit=limit),
+        least_helpful=unhelpful,
+        reasons=latest_reasons(period, unhelpful),
         most_linked=most_linked(period, locale, limit=limit),
         missing_translations=missing_translations(
             period, locale, exists=translation_exists, limit=limit

@@ -31,6 +31,7 @@ CSV_TABLES = (
     "top-searches",
     "content-gaps",
     "least-helpful",
+    "vote-reasons",
     "most-linked",
     "missing-translations",
     "volume",
@@ -207,6 +208,21 @@ def csv_table(name: str, filters: Filters) -> tuple[list[str], list[list]]:
                     round(r.helpful_share, 4),
                 ]
                 for r in service.least_helpful(period, locale, limit=limit)
+            ],
+        )
+    if name == "vote-reasons":
+        return (
+            [_("Article"), _("Language"), _("Title"), _("Helpful"), _("Date"), _("Reason")],
+            [
+                [
+                    r.article_id,
+                    r.locale,
+                    article_title(r.article_id, r.locale),
+                    "yes" if r.helpful else "no",
+                    r.written_at.isoformat(timespec="seconds"),
+                    r.reason,
+                ]
+                for r in service.vote_reasons(period, locale, limit=limit)
             ],
         )
     if name == "most-linked":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request
 from werkzeug.datastructures import MultiDict
 
 from portal.extensions import csrf, limiter
@@ -11,7 +11,7 @@ from portal.rendering import render_markdown
 from portal.search import MAX_QUERY_CHARS, MAX_RESULTS, get_search, get_store, hit_url
 from portal.tickets.forms import TicketForm
 from portal.tickets.service import FilingError, file_ticket, private_url
-from portal.tickets.views import FILING_LIMIT, ticket_input
+from portal.tickets.views import FILING_LIMIT, counts_as_filing, ticket_input
 
 # Bookkeeping fields of the web form that API callers may not set directly.
 PRIVATE_FIELDS = ("submission_key", "suggested", "opened", "website")
@@ -84,7 +84,7 @@ def search():
         k=limit,
         offset=offset,
         category=category,
-        record=not suggest,
+        record=offset == 0 and not suggest,  # one log row per search, not per page
     )
     return jsonify(
         query=results.query,
@@ -137,7 +137,7 @@ def article(article_id: str):
 
 
 @bp.post("/tickets")
-@limiter.limit(FILING_LIMIT)
+@limiter.limit(FILING_LIMIT, deduct_when=counts_as_filing)
 def create_ticket():
     """File a ticket from another channel; same validation as the contact form.
 
@@ -167,5 +167,6 @@ def create_ticket():
         filed = file_ticket(ticket_input(form, channel="api"))
     except FilingError:
         return jsonify(error="could not store the ticket; try again"), 503
+    g.ticket_created = filed.created  # a retry under its key does not use up the limit
     body = {"reference": filed.ticket.reference, "url": private_url(filed.token)}
     return jsonify(body), 201 if filed.created else 200

@@ -5,6 +5,7 @@ Visitors are anonymous: a random cookie id tells one visitor's votes apart, noth
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -28,11 +29,17 @@ def valid_visitor_id(value: str | None) -> bool:
     return bool(value) and len(value) == 32 and all(c in "0123456789abcdef" for c in value)
 
 
+def clean_reason(text: str | None) -> str | None:
+    """The reason as staff read it: line breaks, tabs and other control characters (which
+    PostgreSQL refuses as NUL, and spreadsheets show as garbage) become single spaces."""
+    return re.sub(r"[\s\x00-\x1f\x7f-\x9f]+", " ", text or "").strip()[:MAX_REASON_CHARS] or None
+
+
 def cast_vote(
     article_id: str, locale: str, visitor_id: str, helpful: bool, reason: str | None
 ) -> ArticleVote:
     """Record or change this visitor's vote on the article: one vote per visitor."""
-    reason = (reason or "").strip()[:MAX_REASON_CHARS] or None
+    reason = clean_reason(reason)
     for _attempt in range(2):
         vote = db.session.execute(
             sa.select(ArticleVote).where(
