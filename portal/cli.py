@@ -142,11 +142,12 @@ def serve(host: str, port: int):
 
     from werkzeug.serving import run_simple
 
-    from portal.config import check_secret_key
+    from portal.config import check_secret_key, default_public_url
     from portal.search import get_search
 
     app = current_app._get_current_object()
     check_secret_key(app)
+    default_public_url(app.config, host, port)
     service = get_search()
     threading.Thread(target=service.warm_up, name="warm-up", daemon=True).start()
     click.echo(f"Help center: http://{host}:{port}/  (Ctrl+C to stop)")

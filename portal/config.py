@@ -91,6 +91,16 @@ def apply_public_url(config) -> None:
     config["PREFERRED_URL_SCHEME"] = parts.scheme
 
 
+def default_public_url(config, host: str, port: int) -> None:
+    """Without ``PUBLIC_URL``, e-mailed links would follow the request's Host header (anyone
+    could have the mailer send a link to their own domain): ``portal serve`` builds them on
+    the address it serves instead."""
+    if not config.get("PUBLIC_URL"):
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        config["PUBLIC_URL"] = f"http://{shown}:{port}"
+        apply_public_url(config)
+
+
 def check_secret_key(app) -> None:
     """Refuse to run in production with the development secret key."""
     if app.config["SECRET_KEY"] == DEV_SECRET_KEY and not (app.debug or app.testing):

@@ -444,6 +444,21 @@ def test_with_a_public_url_the_private_link_ignores_the_host_header(
     assert "help.evil.test" not in email.body
 
 
+def test_the_served_address_stands_in_for_a_missing_public_url(tmp_path, articles_dir):
+    from portal.config import default_public_url
+
+    app = make_app(tmp_path, articles_dir, f"sqlite:///{tmp_path / 'serve.db'}")
+    default_public_url(app.config, "0.0.0.0", 5077)  # what `portal serve` does
+    client = app.test_client()
+    evil = "http://attacker.example"
+    response = client.post("/ko/contact", data={**GOOD, "submission_key": "k1"}, base_url=evil)
+    with app.app_context():
+        email = db.session.scalars(sa.select(OutboxMessage)).one()
+    token = response.location.split("/tickets/")[1].split("?")[0]
+    assert f"http://127.0.0.1:5077/tickets/{token}" in email.body
+    assert "attacker.example" not in email.body
+
+
 def test_trusted_hosts_refuse_any_other_host(tmp_path, articles_dir, monkeypatch):
     monkeypatch.setenv("PORTAL_TRUSTED_HOSTS", "help.example.com, .help.example.com")
     app = make_app(tmp_path, articles_dir, f"sqlite:///{tmp_path / 'hosts.db'}")
