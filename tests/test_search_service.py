@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 
@@ -29,6 +30,28 @@ def test_a_korean_search_answered_in_english_requests_a_translation(search_app):
     assert {(r.article_id, r.source_locale, r.wanted_locale) for r in requests} >= {
         (foreign[0].id, "en", "ko")
     }
+
+
+def test_borrowed_articles_after_a_native_answer_ask_for_no_translation(search_app):
+    with search_app.test_request_context():
+        results = get_search().search("비밀번호를 잊어버렸어요", locale="ko")
+        requests = db.session.scalars(db.select(TranslationRequest)).all()
+    assert not results.hits[0].cross_lingual
+    assert any(hit.cross_lingual for hit in results.hits)
+    assert requests == []
+
+
+def test_opening_a_borrowed_article_from_a_search_asks_for_its_translation(search_client):
+    page = search_client.get("/ko/search", query_string={"q": "비밀번호를 잊어버렸어요"})
+    link = re.search(r'href="(/ko/articles/payment-methods\?sl=\d+)[#"]', page.get_data(True))
+    assert link, "the borrowed article is linked with the search it came from"
+    assert search_client.get(link.group(1)).status_code == 200
+    search_client.get(link.group(1))  # a second visit asks nothing more
+    with search_client.application.app_context():
+        requests = db.session.scalars(db.select(TranslationRequest)).all()
+    assert [(r.article_id, r.source_locale, r.wanted_locale, r.query) for r in requests] == [
+        ("payment-methods", "en", "ko", "비밀번호를 잊어버렸어요")
+    ]
 
 
 def test_a_search_answered_only_in_another_language_is_logged_as_a_content_gap(search_app):

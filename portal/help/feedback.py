@@ -12,7 +12,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import ArticleVote, SearchLog, utcnow
+from portal.models import ArticleVote, SearchLog, TranslationRequest, utcnow
+from portal.store import Article
 
 VISITOR_COOKIE = "visitor"
 MAX_REASON_CHARS = 300
@@ -75,18 +76,29 @@ def current_vote(article_id: str, locale: str, visitor_id: str | None) -> Articl
     ).scalar_one_or_none()
 
 
-def record_opened(search_log_id: int, article_id: str) -> None:
-    """Note which result a recent search led to (first opened result only)."""
+def record_opened(search_log_id: int, article: Article, reader_locale: str) -> None:
+    """Note which result a recent search led to (first opened result only). An article
+    the reader opened in another language asks writers for its translation."""
     try:
-        db.session.execute(
+        opened = db.session.execute(
             sa.update(SearchLog)
             .where(
                 SearchLog.id == search_log_id,
                 SearchLog.opened_article_id.is_(None),
                 SearchLog.created_at >= utcnow() - OPEN_WINDOW,
             )
-            .values(opened_article_id=article_id)
+            .values(opened_article_id=article.id)
         )
+        if opened.rowcount == 1 and article.locale != reader_locale:
+            query = db.session.get(SearchLog, search_log_id).query
+            db.session.add(
+                TranslationRequest(
+                    article_id=article.id,
+                    source_locale=article.locale,
+                    wanted_locale=reader_locale,
+                    query=query,
+                )
+            )
         db.session.commit()
     except sa.exc.SQLAlchemyError:
         db.session.rollback()

@@ -129,7 +129,7 @@ def article(article_id: str):
     )
     service.record_view(current)
     if (search_log_id := request.args.get("sl", type=int)) is not None:
-        feedback.record_opened(search_log_id, current.id)
+        feedback.record_opened(search_log_id, current, g.locale)
     vote = feedback.current_vote(current.id, current.locale, request.cookies.get(VISITOR_COOKIE))
     return render_template(
         "help/article.html",
