@@ -180,7 +180,7 @@ def record_search(query: str, locale: str, side: str, results: SearchResults) ->
     report which result was opened.
     """
     from portal.extensions import db
-    from portal.models import SearchLog, TranslationRequest
+    from portal.models import SearchLog
 
     try:
         native = results.total - results.borrowed
@@ -189,20 +189,29 @@ def record_search(query: str, locale: str, side: str, results: SearchResults) ->
         first_borrowed = bool(results.hits) and results.hits[0].cross_lingual
         for hit in results.hits:
             if hit.cross_lingual and first_borrowed:
-                db.session.add(
-                    TranslationRequest(
-                        article_id=hit.id,
-                        source_locale=hit.locale,
-                        wanted_locale=locale,
-                        query=query,
-                    )
-                )
+                request_translation(hit.id, hit.locale, locale, query)
         db.session.commit()
         return entry.id
     except Exception:  # noqa: BLE001 - analytics must never break a search
         db.session.rollback()
         log.exception("could not record a search")
         return None
+
+
+def request_translation(article_id: str, source_locale: str, wanted_locale: str, query: str):
+    """Ask writers to translate an article a reader needed (added to the session; the
+    caller commits)."""
+    from portal.extensions import db
+    from portal.models import TranslationRequest
+
+    db.session.add(
+        TranslationRequest(
+            article_id=article_id,
+            source_locale=source_locale,
+            wanted_locale=wanted_locale,
+            query=query,
+        )
+    )
 
 
 def hit_url(hit: Hit, reader_locale: str, *, external: bool = False) -> str:

@@ -12,7 +12,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import ArticleVote, SearchLog, TranslationRequest, utcnow
+from portal.models import ArticleVote, SearchLog, utcnow
+from portal.search import request_translation
 from portal.store import Article
 
 VISITOR_COOKIE = "visitor"
@@ -91,14 +92,7 @@ def record_opened(search_log_id: int, article: Article, reader_locale: str) -> N
         )
         if opened.rowcount == 1 and article.locale != reader_locale:
             query = db.session.get(SearchLog, search_log_id).query
-            db.session.add(
-                TranslationRequest(
-                    article_id=article.id,
-                    source_locale=article.locale,
-                    wanted_locale=reader_locale,
-                    query=query,
-                )
-            )
+            request_translation(article.id, article.locale, reader_locale, query)
         db.session.commit()
     except sa.exc.SQLAlchemyError:
         db.session.rollback()
