@@ -176,10 +176,22 @@ SCRIPT_LETTERS = {
 LATIN_LETTERS = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
 
+# Korean words are written in syllables; loose jamo alone ("ㅋㅋㅋ", "ㅎㅇ", "ㅠㅠ") are chat
+# noise, not a question.
+HANGUL_SYLLABLES = re.compile(r"[\uac00-\ud7a3]")
+
+
 def written_in_script_of(text: str, locale: str) -> bool:
     """True when ``text`` has a letter of ``locale``'s writing system."""
     letters = SCRIPT_LETTERS.get(base_locale(locale), LATIN_LETTERS)
     return letters.search(normalize_text(text)) is not None
+
+
+def has_words_of(text: str, locale: str) -> bool:
+    """True when ``text`` has a word of ``locale``'s writing system: for Korean a syllable."""
+    if base_locale(locale) == "ko":
+        return HANGUL_SYLLABLES.search(normalize_text(text)) is not None
+    return written_in_script_of(text, locale)
 
 
 @cache

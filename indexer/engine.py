@@ -20,7 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.analyzers import content_words, foreign_words, tokenize, written_in_script_of
+from indexer.analyzers import (
+    content_words,
+    foreign_words,
+    has_words_of,
+    tokenize,
+    written_in_script_of,
+)
 from indexer.chunking import Chunk, chunk_document
 from indexer.documents import BuildReport, Document, Hit, IndexUnavailable, SearchResults
 from indexer.embeddings import Embedder, EmbedderPlan, _batched, _unit, make_plan, space_name
@@ -681,6 +687,8 @@ class SearchEngine:
 
         ranked = self._group(generation, fused, dense_scores, set(keyword_scores))
         min_cosine = model_floor if floor else -1.0
+        if floor and written_in_script_of(query, locale) and not has_words_of(query, locale):
+            min_cosine = float("inf")  # chat noise ("ㅋㅋㅋ"): only what its letters match
         ranked = [e for e in ranked if e["keyword"] or e["cosine"] >= min_cosine]
         if cross_lingual and vector is not None:
             ranked = self._add_cross_lingual(
@@ -721,12 +729,12 @@ class SearchEngine:
         A multilingual model finds *something* close to any string: "asdfgh", "🍕🍕" or
         "zzzz" on a Korean page reached English articles at cosines (0.80-0.88) that real
         cross-lingual answers have too (0.82-0.93). A query in the reader's own script is
-        trusted to the model; one without a letter of it (emoji, digits, Latin on a Korean
-        page) must share a word with the other locale's articles first ("password reset"
-        on a Korean page does).
+        trusted to the model, unless it has no word of it ("ㅋㅋㅋ"); one without a letter of
+        it (emoji, digits, Latin on a Korean page) must share a word with the other locale's
+        articles first ("password reset" on a Korean page does).
         """
         if written_in_script_of(query, locale):
-            return True
+            return has_words_of(query, locale)
         return any(
             generation.keyword[other].search(query, limit=1).scores
             for other in others

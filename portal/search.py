@@ -172,12 +172,11 @@ def record_search(query: str, locale: str, side: str, results: SearchResults) ->
 
     The logged result count is of articles in the searcher's language: a Korean search
     answered only by English articles is a gap in the Korean content, and the analytics
-    list it among searches without results. Translations are requested only when a
-    borrowed article came first (no native one was as close): borrowed articles after
-    native ones are offered to nearly every query, so asking for them too filled the
-    writers' list with the same few articles (opening one asks, see
-    :func:`portal.help.feedback.record_opened`). Returns the log row's id, so the page can
-    report which result was opened.
+    list it among searches without results. A translation is requested for the first
+    result when it is borrowed (no native one was as close): borrowed articles are offered
+    to nearly every query, so asking for each filled the writers' list with the same few
+    articles (opening one asks too, see :func:`portal.help.feedback.record_opened`).
+    Returns the log row's id, so the page can report which result was opened.
     """
     from portal.extensions import db
     from portal.models import SearchLog
@@ -186,10 +185,9 @@ def record_search(query: str, locale: str, side: str, results: SearchResults) ->
         native = results.total - results.borrowed
         entry = SearchLog(query=query, locale=locale, side=side, result_count=native)
         db.session.add(entry)
-        first_borrowed = bool(results.hits) and results.hits[0].cross_lingual
-        for hit in results.hits:
-            if hit.cross_lingual and first_borrowed:
-                request_translation(hit.id, hit.locale, locale, query)
+        if results.hits and results.hits[0].cross_lingual:
+            first = results.hits[0]
+            request_translation(first.id, first.locale, locale, query)
         db.session.commit()
         return entry.id
     except Exception:  # noqa: BLE001 - analytics must never break a search

@@ -87,7 +87,9 @@ def test_a_korean_question_still_gets_the_english_only_answer(engine):
     assert results.hits[0].cross_lingual and results.hits[0].locale == "en"
 
 
-@pytest.mark.parametrize("query", ["asdfgh", "zzzz qwertyuiop", "🍕🍕", "!!! 1234"])
+@pytest.mark.parametrize(
+    "query", ["asdfgh", "zzzz qwertyuiop", "🍕🍕", "!!! 1234", "ㅋㅋㅋㅋ", "ㅎㅇ"]
+)
 def test_gibberish_on_a_korean_page_borrows_no_english_articles(engine, query):
     assert [hit.id for hit in engine.search(query, locale="ko").hits if hit.cross_lingual] == []
 

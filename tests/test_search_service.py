@@ -26,10 +26,10 @@ def test_a_korean_search_answered_in_english_requests_a_translation(search_app):
         results = get_search().search(english_only[0].title, locale="ko")
         foreign = [hit for hit in results.hits if hit.cross_lingual]
         requests = db.session.scalars(db.select(TranslationRequest)).all()
-    assert foreign, "an English-only article should answer a query made of its own title"
-    assert {(r.article_id, r.source_locale, r.wanted_locale) for r in requests} >= {
+    assert foreign and results.hits[0] is foreign[0], "its own title finds it first"
+    assert [(r.article_id, r.source_locale, r.wanted_locale) for r in requests] == [
         (foreign[0].id, "en", "ko")
-    }
+    ]
 
 
 def test_borrowed_articles_after_a_native_answer_ask_for_no_translation(search_app):
@@ -52,6 +52,12 @@ def test_opening_a_borrowed_article_from_a_search_asks_for_its_translation(searc
     assert [(r.article_id, r.source_locale, r.wanted_locale, r.query) for r in requests] == [
         ("payment-methods", "en", "ko", "비밀번호를 잊어버렸어요")
     ]
+
+
+def test_korean_chat_noise_finds_nothing(search_app):
+    with search_app.test_request_context():
+        for noise in ("ㅋㅋㅋㅋ", "ㅎㅇ", "ㅠㅠ"):
+            assert get_search().search(noise, locale="ko", record=False).hits == (), noise
 
 
 def test_a_search_answered_only_in_another_language_is_logged_as_a_content_gap(search_app):
