@@ -367,3 +367,21 @@ def test_a_recognisable_but_mistyped_address_leads_to_its_page(client, path, mea
 def test_an_unknown_address_is_still_a_404(client):
     assert client.get("/xx/").status_code == 404
     assert client.get("/en/articles/no-such-article").status_code == 404
+
+
+def test_an_empty_search_in_another_languages_script_links_to_that_help_center(client):
+    html = client.get("/en/search", query_string={"q": "가나다라마바사"}).get_data(as_text=True)
+    assert "No articles match" in html
+    assert (
+        'href="/ko/search?q=%EA%B0%80%EB%82%98%EB%8B%A4%EB%9D%BC%EB%A7%88%EB%B0%94%EC%82%AC"'
+        in html
+    )
+
+
+def test_only_a_query_in_another_sites_script_is_sent_there():
+    from portal.help.service import locale_of_query
+
+    assert locale_of_query("배송조회", "en", ("en", "ko")) == "ko"
+    assert locale_of_query("refund", "ko", ("en", "ko")) == "en"
+    assert locale_of_query("refund", "en", ("en", "ko")) is None
+    assert locale_of_query("ㅋㅋㅋ", "en", ("en", "ko")) is None

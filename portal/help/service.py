@@ -13,6 +13,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import url_for
 
+from indexer.analyzers import has_words_of, written_in_script_of
 from portal.extensions import db
 from portal.models import ArticleView, utcnow
 from portal.store import Article, ArticleStore
@@ -67,6 +68,14 @@ class ArticlePage:
     def is_fallback(self) -> bool:
         """True when the reader's language has no public version of this article."""
         return self.article.locale != self.requested_locale
+
+
+def locale_of_query(query: str, reader_locale: str, locales) -> str | None:
+    """Another locale of the site whose script ``query`` is written in when the reader's is
+    not ("배송조회" on /en/): where an empty search may find something."""
+    if not query or written_in_script_of(query, reader_locale):
+        return None
+    return next((loc for loc in locales if loc != reader_locale and has_words_of(query, loc)), None)
 
 
 def article_page(store: ArticleStore, article_id: str, locale: str) -> ArticlePage | None:

@@ -219,6 +219,11 @@ def search():
         category=category,
         search_log_id=search_log_id,
         popular=service.popular_articles(store, g.locale) if not results.hits else [],
+        other_locale=(
+            service.locale_of_query(results.query, g.locale, store.locales)
+            if not results.hits
+            else None
+        ),
     )
 
 
