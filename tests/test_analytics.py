@@ -421,6 +421,25 @@ def test_content_gaps_link_writers_to_a_new_article(seeded):
     assert "/write/new?translate=payment-methods&amp;locale=ko" in html
 
 
+def test_a_pasted_question_is_shortened_in_the_tables_and_whole_in_the_csv(seeded):
+    import re
+
+    pasted = "배송이 너무 늦어요 " * 40  # 440 characters
+    with seeded.app_context():
+        db.session.add(
+            SearchLog(query=pasted, locale="ko", side="customer", result_count=0, created_at=at(9))
+        )
+        db.session.commit()
+    client = signed_in(seeded, "agent@example.com", "agent")
+    html = client.get(f"/agent/analytics/?{MARCH_ARGS}").get_data(as_text=True)
+    shown = re.findall(r'<td lang="ko" title="[^"]*">([^<]*)</td>', html)
+    long_cells = [cell for cell in shown if cell.startswith("배송이 너무 늦어요")]
+    assert len(long_cells) == 2  # top searches and content gaps
+    assert all(len(cell) <= 120 and cell.endswith("…") for cell in long_cells)
+    rows = read_csv(client.get(f"/agent/analytics/top-searches.csv?{MARCH_ARGS}"))
+    assert pasted.strip() in [row[0] for row in rows]
+
+
 def test_the_korean_dashboard(seeded):
     client = signed_in(seeded, "agent@example.com", "agent")
     client.set_cookie("locale", "ko")
