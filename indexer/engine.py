@@ -687,10 +687,13 @@ class SearchEngine:
 
         ranked = self._group(generation, fused, dense_scores, set(keyword_scores))
         min_cosine = model_floor if floor else -1.0
-        if floor and written_in_script_of(query, locale) and not has_words_of(query, locale):
-            min_cosine = float("inf")  # chat noise ("ㅋㅋㅋ"): only what its letters match
+        # Chat noise ("ㅋㅋㅋ": letters of the page's script, no word of it) gets only what
+        # its letters match, and borrows nothing.
+        chat_noise = written_in_script_of(query, locale) and not has_words_of(query, locale)
+        if floor and chat_noise:
+            min_cosine = float("inf")
         ranked = [e for e in ranked if e["keyword"] or e["cosine"] >= min_cosine]
-        if cross_lingual and vector is not None:
+        if cross_lingual and vector is not None and not chat_noise:
             ranked = self._add_cross_lingual(
                 generation, ranked, query, locale, (model, vector), filters, floor
             )
@@ -729,12 +732,12 @@ class SearchEngine:
         A multilingual model finds *something* close to any string: "asdfgh", "🍕🍕" or
         "zzzz" on a Korean page reached English articles at cosines (0.80-0.88) that real
         cross-lingual answers have too (0.82-0.93). A query in the reader's own script is
-        trusted to the model, unless it has no word of it ("ㅋㅋㅋ"); one without a letter of
-        it (emoji, digits, Latin on a Korean page) must share a word with the other locale's
-        articles first ("password reset" on a Korean page does).
+        trusted to the model; one without a letter of it (emoji, digits, Latin on a Korean
+        page) must share a word with the other locale's articles first ("password reset"
+        on a Korean page does).
         """
         if written_in_script_of(query, locale):
-            return has_words_of(query, locale)
+            return True
         return any(
             generation.keyword[other].search(query, limit=1).scores
             for other in others
@@ -771,6 +774,7 @@ class SearchEngine:
         # foreign articles' language: no shift towards it, and the same-language advantage
         # is theirs, so a native result may trail them by the bias and stay ahead.
         own_script = written_in_script_of(query, locale)
+        words = (content_words(query, locale), foreign_words(query, locale))
         offered: dict[str, dict] = {}
         for other in others:
             offset = generation.language_offset(space, locale, other)
@@ -789,7 +793,7 @@ class SearchEngine:
                 for key, cosine in found.items()
                 if cosine >= min_cosine and generation.chunks[key].doc_id not in have
             }
-            lexical = self._translated_matches(generation, query, locale, other, filters)
+            lexical = self._translated_matches(generation, words, locale, other, filters)
             vectors = generation.vectors(space, other)
             for _, key in lexical.values():
                 if key not in found:
@@ -856,16 +860,17 @@ class SearchEngine:
             return []
         return lexicon.translate(self.query_vectors(words, model), model.translation_floor)
 
-    def _translated_matches(self, generation, query, locale, other, filters) -> dict:
-        """``other``-locale articles matching the query's words translated into that
-        locale's words (:mod:`indexer.lexicon`), with the query's words in no locale's
-        script ("Magento", "2.4.4") as they are: doc id -> (share of the best score the
-        words could reach, best chunk), the :data:`LEXICAL_CANDIDATES` best of those
-        ``locale`` lacks."""
+    def _translated_matches(self, generation, words, locale, other, filters) -> dict:
+        """``other``-locale articles matching a query's ``words`` = (its content words,
+        translated into that locale's words (:mod:`indexer.lexicon`); its words in no
+        locale's script ("Magento", "2.4.4"), as they are): doc id -> (share of the best
+        score the words could reach, best chunk), the :data:`LEXICAL_CANDIDATES` best of
+        those ``locale`` lacks."""
         if other not in generation.keyword:
             return {}
-        translated = self._translate(generation, content_words(query, locale), other)
-        text = " ".join(dict.fromkeys(translated + foreign_words(query, locale)))
+        content, passthrough = words
+        translated = self._translate(generation, content, other)
+        text = " ".join(dict.fromkeys(translated + passthrough))
         if not text:
             return {}
         hits = generation.keyword[other].search(text, limit=LEG_CANDIDATES, **filters)
