@@ -355,10 +355,15 @@ def test_an_unverifiable_reply_comes_back_filled_in_and_can_be_sent_again(
 # -- rate limits ---------------------------------------------------------------------
 
 
-def test_filing_and_suggestions_are_rate_limited_per_client(tmp_path, articles_dir):
-    app = make_app(
+def rate_limited_app(tmp_path, articles_dir):
+    """An app with its rate limits on (the test configuration turns them off)."""
+    return make_app(
         tmp_path, articles_dir, f"sqlite:///{tmp_path / 'rl.db'}", RATELIMIT_ENABLED=True
     )
+
+
+def test_filing_and_suggestions_are_rate_limited_per_client(tmp_path, articles_dir):
+    app = rate_limited_app(tmp_path, articles_dir)
     client = app.test_client()
     statuses = [file_form(client, submission_key=f"k{i}").status_code for i in range(6)]
     assert statuses[:5] == [302] * 5 and statuses[5] == 429
@@ -369,9 +374,7 @@ def test_filing_and_suggestions_are_rate_limited_per_client(tmp_path, articles_d
 
 
 def test_failed_attempts_do_not_use_up_the_filing_limit(tmp_path, articles_dir):
-    app = make_app(
-        tmp_path, articles_dir, f"sqlite:///{tmp_path / 'rl.db'}", RATELIMIT_ENABLED=True
-    )
+    app = rate_limited_app(tmp_path, articles_dir)
     client = app.test_client()
     typo = [file_form(client, email="minji@example").status_code for _ in range(6)]
     assert typo == [400] * 6
@@ -381,9 +384,7 @@ def test_failed_attempts_do_not_use_up_the_filing_limit(tmp_path, articles_dir):
 
 
 def test_sending_the_same_request_again_does_not_use_up_the_filing_limit(tmp_path, articles_dir):
-    app = make_app(
-        tmp_path, articles_dir, f"sqlite:///{tmp_path / 'rl.db'}", RATELIMIT_ENABLED=True
-    )
+    app = rate_limited_app(tmp_path, articles_dir)
     client = app.test_client()
     refreshed = [file_form(client, submission_key="k0").status_code for _ in range(3)]
     others = [file_form(client, submission_key=f"k{i}").status_code for i in range(1, 5)]
@@ -394,9 +395,7 @@ def test_sending_the_same_request_again_does_not_use_up_the_filing_limit(tmp_pat
 
 
 def test_api_retries_under_one_key_do_not_use_up_the_filing_limit(tmp_path, articles_dir):
-    app = make_app(
-        tmp_path, articles_dir, f"sqlite:///{tmp_path / 'rl.db'}", RATELIMIT_ENABLED=True
-    )
+    app = rate_limited_app(tmp_path, articles_dir)
     client = app.test_client()
 
     def post(key):
@@ -409,9 +408,7 @@ def test_api_retries_under_one_key_do_not_use_up_the_filing_limit(tmp_path, arti
 
 
 def test_a_rate_limited_contact_form_comes_back_filled_in(tmp_path, articles_dir):
-    app = make_app(
-        tmp_path, articles_dir, f"sqlite:///{tmp_path / 'rl.db'}", RATELIMIT_ENABLED=True
-    )
+    app = rate_limited_app(tmp_path, articles_dir)
     client = app.test_client()
     for i in range(5):
         assert file_form(client, submission_key=f"k{i}").status_code == 302
