@@ -128,6 +128,7 @@ def run_queries(
             model.encode_queries(list(dataset.queries.values()))  # batched, cached
     run: dict[str, list[str]] = {}
     used: set[str] = set()
+    glossary = ds.site_glossary() if dataset.name == ds.CROSSLINGUAL_NAME else None
     for qid, text in dataset.queries.items():
         results = engine.search(
             text,
@@ -137,6 +138,7 @@ def run_queries(
             mode=mode,
             cross_lingual=cross_lingual,
             floor=floor,
+            glossary=glossary,
         )
         run[qid] = [hit.id for hit in results.hits]
         used.add(results.mode)

@@ -38,6 +38,7 @@ from indexer.generations import (
     read_chunks,
     write_chunks,
 )
+from indexer.glossary import Glossary
 from indexer.highlight import make_snippet
 from indexer.hybrid import DEFAULT_FUSION, FusionConfig, fuse
 from indexer.keyword import KeywordIndex
@@ -622,8 +623,12 @@ class SearchEngine:
         mode: str = "hybrid",
         cross_lingual: bool = True,
         floor: bool = True,
+        glossary: Glossary | None = None,
     ) -> SearchResults:
         """Articles matching ``query`` in ``locale``, best first, one page of ``k``.
+
+        A ``glossary`` (:mod:`indexer.glossary`) adds the equivalents of the terms the query
+        uses to its keyword searches, in ``locale`` and in the locales it borrows from.
 
         With ``floor``, an article no query word matched is shown only when its meaning is
         close enough (the embedder's ``similarity_floor``): nonsense finds nothing.
@@ -644,9 +649,10 @@ class SearchEngine:
         ceiling = 0.0
         if mode != "dense" and locale in generation.keyword:
             text = " ".join([query, *self._keyword_expansion(generation, query, locale)])
+            related = " ".join(glossary.equivalents(query, locale)) if glossary else ""
             try:
                 keyword_scores, matched, ceiling = generation.keyword[locale].search(
-                    text, limit=candidates, **filters
+                    text, limit=candidates, related=related, **filters
                 )
             except Exception as exc:  # noqa: BLE001 - a damaged keyword index is not served
                 self._signature = None
@@ -695,7 +701,7 @@ class SearchEngine:
         ranked = [e for e in ranked if e["keyword"] or e["cosine"] >= min_cosine]
         if cross_lingual and vector is not None and not chat_noise:
             ranked = self._add_cross_lingual(
-                generation, ranked, query, locale, (model, vector), filters, floor
+                generation, ranked, query, locale, (model, vector), filters, floor, glossary
             )
         page = ranked[offset : offset + k]
         hits = tuple(self._hit(generation, entry, query, matched, locale) for entry in page)
@@ -744,7 +750,9 @@ class SearchEngine:
             if other in generation.keyword
         )
 
-    def _add_cross_lingual(self, generation, ranked, query, locale, native, filters, floor):
+    def _add_cross_lingual(
+        self, generation, ranked, query, locale, native, filters, floor, glossary=None
+    ):
         """Articles missing in ``locale`` but close in meaning, after better native ones.
 
         They are found with the plan's bridging model, embedding the query with it only
@@ -774,7 +782,7 @@ class SearchEngine:
         # foreign articles' language: no shift towards it, and the same-language advantage
         # is theirs, so a native result may trail them by the bias and stay ahead.
         own_script = written_in_script_of(query, locale)
-        words = (content_words(query, locale), foreign_words(query, locale))
+        words = (query, content_words(query, locale), foreign_words(query, locale))
         offered: dict[str, dict] = {}
         for other in others:
             offset = generation.language_offset(space, locale, other)
@@ -793,7 +801,7 @@ class SearchEngine:
                 for key, cosine in found.items()
                 if cosine >= min_cosine and generation.chunks[key].doc_id not in have
             }
-            lexical = self._translated_matches(generation, words, locale, other, filters)
+            lexical = self._translated_matches(generation, words, locale, other, filters, glossary)
             vectors = generation.vectors(space, other)
             for _, key in lexical.values():
                 if key not in found:
@@ -842,7 +850,8 @@ class SearchEngine:
         into the locale's words (:mod:`indexer.lexicon`), added to the keyword query.
 
         Not for words of the locale's own language that no article uses (slang such as
-        "비번"): e5's nearest Korean words to them were mostly unrelated ("미만", "입금").
+        "비번"): e5's nearest Korean words to them were mostly unrelated ("미만", "입금");
+        the site's glossary (:mod:`indexer.glossary`) covers those.
         """
         if written_in_script_of(query, locale):
             return []
@@ -860,16 +869,19 @@ class SearchEngine:
             return []
         return lexicon.translate(self.query_vectors(words, model), model.translation_floor)
 
-    def _translated_matches(self, generation, words, locale, other, filters) -> dict:
-        """``other``-locale articles matching a query's ``words`` = (its content words,
-        translated into that locale's words (:mod:`indexer.lexicon`); its words in no
-        locale's script ("Magento", "2.4.4"), as they are): doc id -> (share of the best
-        score the words could reach, best chunk), the :data:`LEXICAL_CANDIDATES` best of
-        those ``locale`` lacks."""
+    def _translated_matches(self, generation, words, locale, other, filters, glossary) -> dict:
+        """``other``-locale articles matching a query's ``words`` = (the query, whose terms
+        the ``glossary`` translates; its content words, translated into that locale's words
+        (:mod:`indexer.lexicon`); its words in no locale's script ("Magento", "2.4.4"), as
+        they are): doc id -> (share of the best score the words could reach, best chunk),
+        the :data:`LEXICAL_CANDIDATES` best of those ``locale`` lacks."""
         if other not in generation.keyword:
             return {}
-        content, passthrough = words
-        translated = self._translate(generation, content, other)
+        query, content, passthrough = words
+        exact = glossary.equivalents(query, other) if glossary else []
+        if exact:  # the model translates only the words the glossary does not know
+            content = [w for w in content if not glossary.equivalents(w, other)]
+        translated = exact + self._translate(generation, content, other)
         text = " ".join(dict.fromkeys(translated + passthrough))
         if not text:
             return {}

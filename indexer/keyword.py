@@ -43,6 +43,7 @@ MAX_QUERY_TERMS = 32
 MAX_SCORED_TERMS = 16
 FUZZY_MIN_LENGTH = 4
 MAX_TYPO_VARIANTS = 4
+RELATED_WEIGHT = 0.5
 # Replacements and insertions are tried with the characters most used in the vocabulary:
 # all of a Latin alphabet, the common syllables of Hangul.
 TYPO_ALPHABET_SIZE = 64
@@ -255,28 +256,35 @@ class KeywordIndex:
         include_internal: bool = False,
         category: str | None = None,
         tags: tuple[str, ...] | None = None,
+        related: str = "",
     ) -> KeywordHits:
-        """BM25F scores of the best chunks, the matched terms, the query's ceiling."""
+        """BM25F scores of the best chunks, the matched terms, the query's ceiling.
+
+        Words of ``related`` (a glossary's equivalents of the query's terms) count
+        :data:`RELATED_WEIGHT` as much as the query's own: "현관 비번" (door code) must
+        still rank the article saying "비번" above those saying "비밀번호"."""
         if self._matrix is None:
             self.open()
         terms = self.rarest(self.query_terms(text))
-        if not terms:
+        extra = [t for t in self.query_terms(related) if t not in terms] if related else []
+        if not terms and not extra:
             return KeywordHits({}, set(), 0.0)
         expansions = self.expand_typos(terms)
         clauses, matched, ceiling = [], set(terms), 0.0
-        for term in terms:
-            variants = [(term, 1.0)] + [(v, 0.8) for v in expansions.get(term, [])]
+        weights = [(term, 1.0) for term in terms] + [(term, RELATED_WEIGHT) for term in extra]
+        for term, weight in weights:
+            variants = [(term, weight)] + [(v, 0.8 * weight) for v in expansions.get(term, [])]
             best = 0.0  # a chunk holds the word or one of its variants: the best counts
-            for variant, weight in variants:
+            for variant, boost in variants:
                 matched.add(variant)
                 own = [
-                    (field, variant, FIELD_BOOSTS[field] * weight)
+                    (field, variant, FIELD_BOOSTS[field] * boost)
                     for field in TEXT_FIELDS
                     if FIELD_BOOSTS[field]
                 ]
                 clauses += own
                 best = max(best, self._ceiling(own))
-            tag = [("tags", term.lower(), FIELD_BOOSTS["tags"])]
+            tag = [("tags", term.lower(), FIELD_BOOSTS["tags"] * weight)]
             clauses += tag
             ceiling += best + self._ceiling(tag)
         scores = self._matrix.search(

@@ -144,6 +144,7 @@ class SearchService:
                 category=category,
                 include_internal=include_internal,
                 cross_lingual=cross_lingual,
+                glossary=self.store.glossary,
             )
         except IndexUnavailable as exc:
             self._rebuild_in_background(str(exc))

@@ -1,7 +1,8 @@
 """The ArticleStore: Markdown articles on disk, one file per article per locale.
 
 Layout: ``<root>/<locale>/<category>/<slug>.md`` with YAML front matter, plus
-``<root>/categories.yml`` naming the categories. The store is the one source of
+``<root>/categories.yml`` naming the categories and ``<root>/glossary.yml`` holding the
+writers' equivalent search terms (:mod:`indexer.glossary`). The store is the one source of
 articles for customers, agents, writers and the indexer. It never raises on a bad
 file: the file is skipped and reported in :attr:`ArticleStore.problems`.
 
@@ -22,6 +23,9 @@ from pathlib import Path
 
 import yaml
 
+from indexer.glossary import Glossary, GlossaryError
+
+GLOSSARY_FILE = "glossary.yml"  # equivalent search terms, kept by writers
 MAX_ARTICLE_BYTES = 256 * 1024
 STATUSES = ("draft", "published")
 VISIBILITIES = ("public", "internal")
@@ -244,6 +248,7 @@ class ArticleStore:
         self._articles: dict[tuple[str, str], Article] = {}
         self._problems: list[Problem] = []
         self._categories: dict[str, Category] = {}
+        self._glossary = Glossary()
         self._signature: tuple = ()
         self._checked_at = 0.0
 
@@ -254,7 +259,7 @@ class ArticleStore:
 
     def _current_signature(self) -> tuple:
         stats = []
-        for path in [*self._files(), self.root / "categories.yml"]:
+        for path in [*self._files(), self.root / "categories.yml", self.root / GLOSSARY_FILE]:
             try:
                 st = path.stat()
             except OSError:
@@ -287,9 +292,23 @@ class ArticleStore:
                 kept = self._live_copy(key, candidates)
                 articles[key] = kept
                 problems += [_duplicate(other, kept) for other in candidates if other is not kept]
+            glossary = self._load_glossary(problems)
             self._articles, self._problems = articles, problems
             self._categories, self._signature = categories, signature
+            self._glossary = glossary
         return self
+
+    def _load_glossary(self, problems: list[Problem]) -> Glossary:
+        """``glossary.yml``: its valid entries; each skipped one, or an unreadable file, is
+        a problem (an unreadable file keeps the glossary loaded before, if any)."""
+        path = self.root / GLOSSARY_FILE
+        try:
+            glossary, skipped = Glossary.load(path)
+        except GlossaryError as exc:
+            problems.append(Problem(path, str(exc)))
+            return self._glossary
+        problems += [Problem(path, problem) for problem in skipped]
+        return glossary
 
     def _live_copy(self, key: tuple[str, str], candidates: list[Article]) -> Article:
         """Which of several files with one id and locale to serve.
@@ -332,6 +351,11 @@ class ArticleStore:
     def problems(self) -> list[Problem]:
         """Files skipped at the last load, with the reason."""
         return list(self._problems)
+
+    @property
+    def glossary(self) -> Glossary:
+        """The writers' equivalent search terms (``glossary.yml``; :mod:`indexer.glossary`)."""
+        return self._glossary
 
     @property
     def categories(self) -> list[Category]:

@@ -1,0 +1,149 @@
+"""Equivalent search terms, written by the site's writers (``articles/glossary.yml``).
+
+Each entry is one concept with its terms per locale::
+
+    - en: [password, passcode]
+      ko: [비밀번호, 비번, 패스워드]
+
+A query using any term of an entry also searches for the entry's other terms: in its own
+language (a customer's "비번" finds articles saying "비밀번호"; "2fa" finds "two-step
+verification") and in another locale's keyword index (a Korean question's "장바구니" finds
+English articles about the cart). The multilingual model translates single words roughly
+(:mod:`indexer.lexicon`: "계정" -> "www", "주문" -> "catalog"); a glossary is what a
+help center's writers keep anyway for consistent translations, and it is exact.
+
+Terms are compared as index terms (:func:`~indexer.analyzers.tokenize`), so "비밀번호를"
+contains "비밀번호" and "orders" contains "order"; a term of several words is contained
+when all its words are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from indexer.analyzers import base_locale, content_words, tokenize, written_in_script_of
+
+MAX_ENTRIES = 10_000
+MAX_TERM_CHARS = 80
+# Equivalents added to one query per locale: the concepts it names first.
+MAX_EQUIVALENTS = 12
+
+
+class GlossaryError(ValueError):
+    """The glossary file cannot be read at all (its valid entries are kept otherwise)."""
+
+
+def term_key(text: str, locale: str) -> frozenset[str]:
+    """The index terms of ``text`` a glossary term must find in a query.
+
+    Korean keeps only whole words: its analyzer also indexes two-syllable pieces of words
+    it does not know ("페이지빌더" -> "페이", "이지"...), and a term "페이" (pay) must not be
+    found in "페이지" (page)."""
+    tokens = set(tokenize(text, locale))
+    if base_locale(locale) == "ko":
+        words = set(content_words(text, locale))
+        tokens = {t for t in tokens if t in words or not written_in_script_of(t, locale)}
+    return frozenset(tokens)
+
+
+@dataclass
+class Glossary:
+    """Concepts, each a mapping of locale to its terms."""
+
+    entries: tuple[dict[str, tuple[str, ...]], ...] = ()
+    _keys: dict[str, list[tuple[int, str, frozenset[str]]]] = field(
+        default_factory=dict, repr=False
+    )
+
+    @classmethod
+    def parse(cls, data, source: str = "glossary") -> tuple[Glossary, list[str]]:
+        """A glossary from loaded YAML, and a problem per entry that had to be skipped."""
+        if data is None:
+            return cls(), []
+        if not isinstance(data, list):
+            raise GlossaryError(f"{source}: expected a list of entries")
+        entries, problems = [], []
+        for number, item in enumerate(data[:MAX_ENTRIES], start=1):
+            entry, problem = _entry(item)
+            if problem:
+                problems.append(f"{source}: entry {number}: {problem}")
+            else:
+                entries.append(entry)
+        if len(data) > MAX_ENTRIES:
+            problems.append(f"{source}: only the first {MAX_ENTRIES} entries are used")
+        return cls(tuple(entries)), problems
+
+    @classmethod
+    def load(cls, path: Path) -> tuple[Glossary, list[str]]:
+        """The glossary in ``path`` (none when the file is missing)."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return cls(), []
+        except (OSError, UnicodeDecodeError) as exc:
+            raise GlossaryError(f"{path}: cannot be read ({exc})") from exc
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise GlossaryError(f"{path}: not valid YAML ({exc})") from exc
+        return cls.parse(data, str(path))
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def _keys_of(self, locale: str) -> list[tuple[int, str, frozenset[str]]]:
+        """(entry, term, key) of every term of ``locale``, analysed once."""
+        keys = self._keys.get(locale)
+        if keys is None:
+            keys = [
+                (number, term, key)
+                for number, entry in enumerate(self.entries)
+                for term in entry.get(locale, ())
+                if (key := term_key(term, locale))
+            ]
+            self._keys[locale] = keys
+        return keys
+
+    def equivalents(self, text: str, target: str) -> list[str]:
+        """``target``'s terms for the concepts ``text`` names in any locale, except the
+        terms ``text`` already contains; at most :data:`MAX_EQUIVALENTS`."""
+        if not self.entries or not text.strip():
+            return []
+        named: dict[int, None] = {}
+        said = term_key(text, target)
+        for locale in sorted({loc for entry in self.entries for loc in entry}):
+            words = said if locale == target else term_key(text, locale)
+            for number, _, key in self._keys_of(locale):
+                if key <= words:
+                    named.setdefault(number, None)
+        found = [
+            (number, term)
+            for number, term, key in self._keys_of(target)
+            if number in named and not key <= said
+        ]
+        return list(dict.fromkeys(term for _, term in sorted(found, key=lambda f: f[0])))[
+            :MAX_EQUIVALENTS
+        ]
+
+
+def _entry(item) -> tuple[dict[str, tuple[str, ...]], str | None]:
+    """One entry checked: its terms per locale, or why it is skipped."""
+    if not isinstance(item, dict) or not item:
+        return {}, "expected a mapping of locale to terms"
+    entry: dict[str, tuple[str, ...]] = {}
+    for locale, terms in item.items():
+        if not isinstance(locale, str) or not locale.replace("-", "").isalnum():
+            return {}, f"{locale!r} is not a locale"
+        terms = [terms] if isinstance(terms, str) else terms
+        if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+            return {}, f"{locale}: expected a list of terms"
+        cleaned = [" ".join(t.split()).lower() for t in terms]
+        if any(not t or len(t) > MAX_TERM_CHARS for t in cleaned):
+            return {}, f"{locale}: empty term, or one longer than {MAX_TERM_CHARS} characters"
+        entry[locale] = tuple(dict.fromkeys(cleaned))
+    if sum(len(terms) for terms in entry.values()) < 2:
+        return {}, "an entry needs two terms at least"
+    return entry, None
