@@ -649,7 +649,7 @@ class SearchEngine:
         ceiling = 0.0
         if mode != "dense" and locale in generation.keyword:
             text = " ".join([query, *self._keyword_expansion(generation, query, locale)])
-            related = " ".join(glossary.equivalents(query, locale)) if glossary else ""
+            related = glossary.equivalents(query, locale) if glossary else []
             try:
                 keyword_scores, matched, ceiling = generation.keyword[locale].search(
                     text, limit=candidates, related=related, **filters

@@ -49,6 +49,14 @@ def term_key(text: str, locale: str) -> frozenset[str]:
     return frozenset(tokens)
 
 
+def _own_key(term: str, locale: str) -> frozenset[str]:
+    """What a query must contain to use ``term``: its key without the pieces of its
+    compounds. Korean analysis depends on the context: "비밀번호" alone is 비밀 + 번호 +
+    비밀번호, before "비번" it is 비밀번호 alone, and both queries name the term."""
+    key = term_key(term, locale)
+    return frozenset(t for t in key if not any(t != other and t in other for other in key))
+
+
 @dataclass
 class Glossary:
     """Concepts, each a mapping of locale to its terms."""
@@ -102,7 +110,7 @@ class Glossary:
                 (number, term, key)
                 for number, entry in enumerate(self.entries)
                 for term in entry.get(locale, ())
-                if (key := term_key(term, locale))
+                if (key := _own_key(term, locale))
             ]
             self._keys[locale] = keys
         return keys

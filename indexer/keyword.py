@@ -25,6 +25,7 @@ file in pure Python: 56 ms per unknown word at 10k articles).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
@@ -256,23 +257,28 @@ class KeywordIndex:
         include_internal: bool = False,
         category: str | None = None,
         tags: tuple[str, ...] | None = None,
-        related: str = "",
+        related: Sequence[str] = (),
     ) -> KeywordHits:
         """BM25F scores of the best chunks, the matched terms, the query's ceiling.
 
-        Words of ``related`` (a glossary's equivalents of the query's terms) count
-        :data:`RELATED_WEIGHT` as much as the query's own: "현관 비번" (door code) must
-        still rank the article saying "비번" above those saying "비밀번호"."""
+        Each term of ``related`` (a glossary's equivalents of the query's terms) counts
+        :data:`RELATED_WEIGHT` as much as a word of the query, shared among its index
+        terms ("비밀번호" is three): "현관 비번" (door code) must still rank the article
+        saying "비번" above those saying "비밀번호"."""
         if self._matrix is None:
             self.open()
         terms = self.rarest(self.query_terms(text))
-        extra = [t for t in self.query_terms(related) if t not in terms] if related else []
-        if not terms and not extra:
+        weights = dict.fromkeys(terms, 1.0)
+        for phrase in related:
+            pieces = self.query_terms(phrase)
+            for piece in pieces:
+                share = RELATED_WEIGHT / len(pieces)
+                weights[piece] = max(weights.get(piece, 0.0), share)
+        if not weights:
             return KeywordHits({}, set(), 0.0)
         expansions = self.expand_typos(terms)
         clauses, matched, ceiling = [], set(terms), 0.0
-        weights = [(term, 1.0) for term in terms] + [(term, RELATED_WEIGHT) for term in extra]
-        for term, weight in weights:
+        for term, weight in weights.items():
             variants = [(term, weight)] + [(v, 0.8 * weight) for v in expansions.get(term, [])]
             best = 0.0  # a chunk holds the word or one of its variants: the best counts
             for variant, boost in variants:

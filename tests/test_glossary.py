@@ -1,0 +1,138 @@
+"""The writers' glossary: equivalent terms found in queries, in one language and across."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer import Document, SearchEngine
+from indexer.chunking import chunk_document
+from indexer.glossary import Glossary, GlossaryError
+from indexer.keyword import KeywordIndex
+from portal.search import SearchService
+from portal.store import ArticleStore
+from tests.conftest import TEST_EMBEDDER
+
+ENTRIES = [
+    {"en": ["password", "passcode"], "ko": ["비밀번호", "비번", "패스워드"]},
+    {"en": ["shopping cart", "cart"], "ko": ["장바구니", "카트"]},
+    {"en": ["two-step verification", "2fa"], "ko": ["2단계 인증"]},
+    {"en": ["pay"], "ko": ["페이"]},
+    {"en": ["refund"], "ko": ["환불", "리펀드"]},
+]
+GLOSSARY, _ = Glossary.parse(ENTRIES)
+
+
+def test_slang_finds_the_word_articles_use():
+    assert GLOSSARY.equivalents("비번 바꾸는 법", "ko") == ["비밀번호", "패스워드"]
+    assert GLOSSARY.equivalents("2fa not working", "en") == ["two-step verification"]
+
+
+def test_terms_are_found_through_particles_and_plurals():
+    assert "password" in GLOSSARY.equivalents("비밀번호를 잊었어요", "en")
+    assert "장바구니" in GLOSSARY.equivalents("items vanish from my carts", "ko")
+    assert "two-step verification" in GLOSSARY.equivalents("2단계 인증이 안 돼요", "en")
+
+
+def test_a_term_is_not_found_inside_another_word():
+    # "페이지" (page) holds the syllables of "페이" (pay) but is another word.
+    assert GLOSSARY.equivalents("페이지가 안 열려요", "en") == []
+    assert GLOSSARY.equivalents("카카오페이 결제", "en") == []
+
+
+def test_terms_the_query_already_has_are_not_repeated():
+    assert GLOSSARY.equivalents("비밀번호 비번", "ko") == ["패스워드"]
+    assert GLOSSARY.equivalents("nothing related", "ko") == []
+
+
+def test_bad_entries_are_reported_and_the_rest_kept(tmp_path):
+    path = tmp_path / "glossary.yml"
+    path.write_text(
+        "- en: [refund]\n  ko: [환불]\n"
+        "- just a string\n"
+        "- en: [lonely]\n"
+        "- en: refund\n  ko: {a: b}\n"
+        "- 'not a locale!': [x, y]\n",
+        encoding="utf-8",
+    )
+    glossary, problems = Glossary.load(path)
+    assert len(glossary) == 1
+    assert glossary.equivalents("환불", "en") == ["refund"]
+    assert [p.split(": ", 1)[1].split(":")[0] for p in problems] == [
+        "entry 2",
+        "entry 3",
+        "entry 4",
+        "entry 5",
+    ]
+
+
+def test_an_unreadable_file_is_an_error_and_a_missing_one_an_empty_glossary(tmp_path):
+    assert len(Glossary.load(tmp_path / "none.yml")[0]) == 0
+    (tmp_path / "bad.yml").write_text("- en: [unclosed\n", encoding="utf-8")
+    with pytest.raises(GlossaryError, match="not valid YAML"):
+        Glossary.load(tmp_path / "bad.yml")
+    (tmp_path / "map.yml").write_text("password: 비밀번호\n", encoding="utf-8")
+    with pytest.raises(GlossaryError, match="list of entries"):
+        Glossary.load(tmp_path / "map.yml")
+
+
+def korean(doc_id: str, title: str, body: str) -> Document:
+    return Document(id=doc_id, locale="ko", title=title, body=body)
+
+
+def test_equivalents_count_less_than_the_words_typed(tmp_path):
+    docs = [
+        korean("door-code", "새벽 배송 현관 비번", "공동현관 비번을 배송 메모에 남겨 주세요."),
+        korean("reset-password", "비밀번호 재설정", "비밀번호를 잊었다면 재설정 메일을 받으세요."),
+    ]
+    keyword = KeywordIndex(tmp_path / "ko", "ko")
+    keyword.write([(doc, chunk_document(doc)) for doc in docs], [])
+    keyword.open()
+
+    def found(related: list[str] = ()) -> list[str]:
+        """Article ids, best first."""
+        hits = keyword.search("비번", limit=10, related=related)
+        best = sorted(hits.scores.items(), key=lambda kv: kv[1], reverse=True)
+        return list(dict.fromkeys(key.split("|")[0] for key, _ in best))
+
+    assert found() == ["door-code"]
+    assert found(GLOSSARY.equivalents("비번", "ko")) == ["door-code", "reset-password"]
+
+
+def test_the_site_searches_with_its_writers_glossary(tmp_path, articles_dir):
+    """"리펀드" (a loanword no article uses) matches the refund article's "환불" through the
+    glossary, and the result shows that word highlighted; editing the file changes it."""
+    path = articles_dir / "glossary.yml"
+    path.write_text("- en: [refund]\n  ko: [환불, 리펀드]\n", encoding="utf-8")
+    store = ArticleStore(articles_dir).load()
+    assert not store.problems
+    service = SearchService(store, tmp_path / "index", TEST_EMBEDDER)
+    service.build()
+
+    def found() -> list[tuple[str, str]]:
+        hits = service.search("리펀드", locale="ko", record=False, cross_lingual=False).hits
+        return [(hit.id, hit.snippet) for hit in hits]
+
+    first, snippet = found()[0]
+    assert first == "refund-timelines"
+    assert "<mark>환불</mark>" in snippet
+
+    path.write_text("- en: [refund]\n  ko: [환불]\n", encoding="utf-8")
+    store.load()
+    assert "refund-timelines" not in [found_id for found_id, _ in found()]
+
+
+def test_a_broken_glossary_is_reported_and_the_last_good_one_kept(articles_dir):
+    path = articles_dir / "glossary.yml"
+    path.write_text("- en: [refund]\n  ko: [환불, 리펀드]\n", encoding="utf-8")
+    store = ArticleStore(articles_dir).load()
+    path.write_text("- en: [refund\n", encoding="utf-8")
+    store.load()
+    assert [p.reason for p in store.problems if p.path == path]
+    assert store.glossary.equivalents("리펀드", "en") == ["refund"]
+
+
+def test_the_engine_accepts_no_glossary(tmp_path):
+    engine = SearchEngine(tmp_path / "index", embedder=TEST_EMBEDDER)
+    engine.build([korean("reset-password", "비밀번호 재설정", "재설정 메일을 받으세요.")])
+    assert engine.search("비밀번호", locale="ko").hits
+    assert engine.search("비밀번호", locale="ko", glossary=GLOSSARY).hits
