@@ -99,7 +99,7 @@ def test_equivalents_count_less_than_the_words_typed(tmp_path):
 
 
 def test_the_site_searches_with_its_writers_glossary(tmp_path, articles_dir):
-    """"리펀드" (a loanword no article uses) matches the refund article's "환불" through the
+    """The loanword "리펀드", which no article uses, matches the refund article's "환불" through the
     glossary, and the result shows that word highlighted; editing the file changes it."""
     path = articles_dir / "glossary.yml"
     path.write_text("- en: [refund]\n  ko: [환불, 리펀드]\n", encoding="utf-8")
