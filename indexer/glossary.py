@@ -12,9 +12,9 @@ English articles about the cart). The multilingual model translates single words
 (:mod:`indexer.lexicon`: "계정" -> "www", "주문" -> "catalog"); a glossary is what a
 help center's writers keep anyway for consistent translations, and it is exact.
 
-Terms are compared as index terms (:func:`~indexer.analyzers.tokenize`), so "비밀번호를"
-contains "비밀번호" and "orders" contains "order"; a term of several words is contained
-when all its words are.
+A query names a term when it holds the term's index terms (:func:`~indexer.analyzers.tokenize`)
+and its words as written: "비밀번호를" names "비밀번호" and "orders" names "order", but
+"동기화" (synchronisation) does not name "비동기" (asynchronous), whose index term is 동기.
 """
 
 from __future__ import annotations
@@ -24,7 +24,13 @@ from pathlib import Path
 
 import yaml
 
-from indexer.analyzers import base_locale, content_words, tokenize, written_in_script_of
+from indexer.analyzers import (
+    base_locale,
+    content_words,
+    normalize_text,
+    tokenize,
+    written_in_script_of,
+)
 
 MAX_ENTRIES = 10_000
 MAX_TERM_CHARS = 80
@@ -122,10 +128,11 @@ class Glossary:
             return []
         named: dict[int, None] = {}
         said = term_key(text, target)
+        written = normalize_text(text).lower()
         for locale in sorted({loc for entry in self.entries for loc in entry}):
             words = said if locale == target else term_key(text, locale)
-            for number, _, key in self._keys_of(locale):
-                if key <= words:
+            for number, term, key in self._keys_of(locale):
+                if key <= words and all(word in written for word in term.split()):
                     named.setdefault(number, None)
         found = [
             (number, term)
@@ -148,7 +155,7 @@ def _entry(item) -> tuple[dict[str, tuple[str, ...]], str | None]:
         terms = [terms] if isinstance(terms, str) else terms
         if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
             return {}, f"{locale}: expected a list of terms"
-        cleaned = [" ".join(t.split()).lower() for t in terms]
+        cleaned = [" ".join(normalize_text(t).split()).lower() for t in terms]
         if any(not t or len(t) > MAX_TERM_CHARS for t in cleaned):
             return {}, f"{locale}: empty term, or one longer than {MAX_TERM_CHARS} characters"
         entry[locale] = tuple(dict.fromkeys(cleaned))
