@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import unicodedata
 
 from flask import current_app, url_for
 
@@ -21,13 +22,28 @@ MAX_RESULTS = 100
 SIDES = ("customer", "form", "agent", "api")
 
 
+# Pasted queries carry invisible format characters (Unicode category Cf): bidi controls,
+# byte order marks, soft hyphens, word joiners, ZWJ and ZWNJ. A zero-width space marks a
+# break between words, so it counts as a space ("비밀번호\u200b재설정" searches as
+# "비밀번호 재설정"); the others sit inside words and are dropped. ZWJ and ZWNJ shape emoji
+# sequences and some scripts, but a search query loses nothing without them.
+ZERO_WIDTH_SPACE = "\u200b"
+_SPACES = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200b]+")
+
+
 def normalize_query(text: str | None) -> str:
     """Collapse whitespace and cut the query to :data:`MAX_QUERY_CHARS` characters.
 
-    Control characters (C0 and C1) count as whitespace: they are never searched, logged or
-    shown on the dashboard, and a query of nothing else is empty.
+    Control characters (C0 and C1) and the zero-width space count as whitespace; other
+    invisible format characters are removed. None of them is searched, logged or shown on
+    the dashboard, and a query of nothing else is empty.
     """
-    return re.sub(r"[\s\x00-\x1f\x7f-\x9f]+", " ", text or "").strip()[:MAX_QUERY_CHARS]
+    text = text or ""
+    if not text.isascii():  # ASCII has no format characters: analytics normalizes every row
+        text = "".join(
+            char for char in text if char == ZERO_WIDTH_SPACE or unicodedata.category(char) != "Cf"
+        )
+    return _SPACES.sub(" ", text).strip()[:MAX_QUERY_CHARS]
 
 
 def to_document(article: Article) -> Document:

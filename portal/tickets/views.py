@@ -145,16 +145,26 @@ def form_expired(exc):
 
 @bp.errorhandler(429)
 def too_many_requests(exc):
-    """A rate-limited contact form comes back filled in, saying when to try again."""
-    if request.endpoint != "tickets.new":
+    """A rate-limited contact form or ticket reply comes back filled in, saying when to try
+    again. Other pages get the site's "too many requests" page."""
+    ticket, token = None, ""
+    if request.endpoint == "tickets.private":
+        token = (request.view_args or {}).get("token", "")
+        ticket = service.find_by_token(token)
+        if ticket is None:
+            return errors.error_page(exc)
+        g.locale = ticket.locale
+    elif request.endpoint != "tickets.new":
         return errors.error_page(exc)
     flash(
         _(
-            "You have sent several requests in a short time. Please wait a few minutes, then "
-            "send this one again: your text is still below."
+            "You have sent several requests in a short time. Please wait a few minutes, "
+            "then send this one again: your text is still below."
         ),
         "error",
     )
+    if ticket is not None:
+        return render_private(ticket, token, ReplyForm(), 429)
     return render_contact(contact_form(), 429)
 
 
