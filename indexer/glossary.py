@@ -20,7 +20,9 @@ and its words as written: "비밀번호를" names "비밀번호" and "orders" na
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
@@ -42,6 +44,7 @@ class GlossaryError(ValueError):
     """The glossary file cannot be read at all (its valid entries are kept otherwise)."""
 
 
+@lru_cache(maxsize=4096)  # a query's words recur: each is looked up once per locale
 def term_key(text: str, locale: str) -> frozenset[str]:
     """The index terms of ``text`` a glossary term must find in a query.
 
@@ -68,9 +71,12 @@ class Glossary:
     """Concepts, each a mapping of locale to its terms."""
 
     entries: tuple[dict[str, tuple[str, ...]], ...] = ()
-    _keys: dict[str, list[tuple[int, str, frozenset[str]]]] = field(
-        default_factory=dict, repr=False
-    )
+    _terms: dict[str, _Terms] = field(default_factory=dict, repr=False)
+
+    @property
+    def locales(self) -> list[str]:
+        """Every locale some entry has terms in."""
+        return sorted({locale for entry in self.entries for locale in entry})
 
     @classmethod
     def parse(cls, data, source: str = "glossary") -> tuple[Glossary, list[str]]:
@@ -108,40 +114,51 @@ class Glossary:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def _keys_of(self, locale: str) -> list[tuple[int, str, frozenset[str]]]:
-        """(entry, term, key) of every term of ``locale``, analysed once."""
-        keys = self._keys.get(locale)
-        if keys is None:
-            keys = [
-                (number, term, key)
-                for number, entry in enumerate(self.entries)
-                for term in entry.get(locale, ())
-                if (key := _own_key(term, locale))
-            ]
-            self._keys[locale] = keys
-        return keys
+    def _terms_of(self, locale: str) -> _Terms:
+        """``locale``'s terms, analysed once, looked up by index term and by entry."""
+        terms = self._terms.get(locale)
+        if terms is None:
+            terms = _Terms({}, {})
+            for number, entry in enumerate(self.entries):
+                for term in entry.get(locale, ()):
+                    if key := _own_key(term, locale):
+                        found = (number, term, key)
+                        terms.by_entry.setdefault(number, []).append(found)
+                        for token in key:
+                            terms.by_token.setdefault(token, []).append(found)
+            self._terms[locale] = terms
+        return terms
 
     def equivalents(self, text: str, target: str) -> list[str]:
         """``target``'s terms for the concepts ``text`` names in any locale, except the
         terms ``text`` already contains; at most :data:`MAX_EQUIVALENTS`."""
         if not self.entries or not text.strip():
             return []
-        named: dict[int, None] = {}
+        named: set[int] = set()
         said = term_key(text, target)
         written = normalize_text(text).lower()
-        for locale in sorted({loc for entry in self.entries for loc in entry}):
+        for locale in self.locales:
             words = said if locale == target else term_key(text, locale)
-            for number, term, key in self._keys_of(locale):
-                if key <= words and all(word in written for word in term.split()):
-                    named.setdefault(number, None)
+            by_token = self._terms_of(locale).by_token
+            for token in words:
+                for number, term, key in by_token.get(token, ()):
+                    if key <= words and all(word in written for word in term.split()):
+                        named.add(number)
+        by_entry = self._terms_of(target).by_entry
         found = [
-            (number, term)
-            for number, term, key in self._keys_of(target)
-            if number in named and not key <= said
+            term
+            for number in sorted(named)
+            for term, key in ((t, k) for _, t, k in by_entry.get(number, ()))
+            if not key <= said
         ]
-        return list(dict.fromkeys(term for _, term in sorted(found, key=lambda f: f[0])))[
-            :MAX_EQUIVALENTS
-        ]
+        return list(dict.fromkeys(found))[:MAX_EQUIVALENTS]
+
+
+class _Terms(NamedTuple):
+    """One locale's glossary terms as (entry number, term, key)."""
+
+    by_token: dict[str, list[tuple[int, str, frozenset[str]]]]
+    by_entry: dict[int, list[tuple[int, str, frozenset[str]]]]
 
 
 def _entry(item) -> tuple[dict[str, tuple[str, ...]], str | None]:
