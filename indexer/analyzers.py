@@ -252,6 +252,20 @@ def content_words(text: str, locale: str) -> list[str]:
     return list(words)
 
 
+# What Kiwi reads after a stem: particles (J...), endings (E...) and suffixes (XS...).
+GRAMMAR_TAG_PREFIXES = ("J", "E", "XS")
+
+
+@lru_cache(maxsize=4096)
+def misread_by_kiwi(word: str) -> bool:
+    """Whether Kiwi takes the Korean ``word`` apart as it does a misspelt one: into pieces
+    ending in neither a particle nor an ending ("환블" -> root 환 + auxiliary verb 블, of
+    which only 환 is a term). A word as written is one morpheme or a stem with its particles
+    and endings ("환불은" -> 환불 + 은, "언제", "되나요" -> 되 + 나요)."""
+    morphemes = _Kiwi.morphemes(normalize_text(word))
+    return len(morphemes) > 1 and not morphemes[-1][1].startswith(GRAMMAR_TAG_PREFIXES)
+
+
 def foreign_words(text: str, locale: str) -> list[str]:
     """Words of ``text`` with no letter of ``locale``'s script ("Magento", "cron", "2.4.4"
     in a Korean question): every language's articles may contain them as they are."""

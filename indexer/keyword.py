@@ -14,7 +14,8 @@ the help-center-like sets, whose titles are the questions: keyword-only StackFAQ
 
 Queries are built term by term from the locale's analyzer, never through Whoosh's query
 parser, so user text such as ``AND OR * ~ ( "`` is just words. A query word missing from
-the index vocabulary is expanded to the indexed words one edit away (typo tolerance).
+the index vocabulary is expanded to the indexed words one edit away (typo tolerance); a
+Korean word to those one jamo away (:mod:`indexer.typos`).
 
 Whoosh analyses and writes the index; the query's clauses are scored with Whoosh's BM25F by
 :class:`indexer.termmatrix.TermMatrix`, kept beside the index, which also holds the
@@ -24,8 +25,9 @@ file in pure Python: 56 ms per unknown word at 10k articles).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
@@ -33,10 +35,11 @@ from typing import NamedTuple
 from whoosh import index
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
-from indexer.analyzers import analyzer_for, normalize_text
+from indexer.analyzers import analyzer_for, base_locale, misread_by_kiwi, normalize_text
 from indexer.chunking import Chunk
 from indexer.documents import Document
 from indexer.termmatrix import SCORED_FIELDS, TermMatrix, chunk_terms
+from indexer.typos import HANGUL_WORD, HangulTypos, one_edit_away
 
 FIELD_BOOSTS = {"content": 1.0, "title": 0.5, "tags": 1.0}
 TEXT_FIELDS = ("content", "title")
@@ -88,19 +91,6 @@ def _remembering(analyse):
     return index_once
 
 
-def one_edit_away(word: str, alphabet: str, prefix: int = 1) -> set[str]:
-    """Every string one deletion, transposition, replacement or insertion from ``word``,
-    its first ``prefix`` characters unchanged (typos rarely hit the first letter)."""
-    head, tail = word[:prefix], word[prefix:]
-    splits = [(tail[:i], tail[i:]) for i in range(len(tail) + 1)]
-    variants = {a + b[1:] for a, b in splits if b}
-    variants |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-    variants |= {a + c + b[1:] for a, b in splits if b for c in alphabet}
-    variants |= {a + c + b for a, b in splits for c in alphabet}
-    variants.discard(tail)
-    return {head + variant for variant in variants}
-
-
 def schema_for(locale: str) -> Schema:
     """Chunk documents: filters as IDs, searchable text through the locale's analyzer."""
     analyzer = analyzer_for(locale)
@@ -138,6 +128,7 @@ class KeywordIndex:
         self.locale = locale
         self._matrix: TermMatrix | None = None
         self._alphabet: str | None = None
+        self._hangul_typos: HangulTypos | None = None
 
     # -- writing -----------------------------------------------------------------
 
@@ -192,11 +183,11 @@ class KeywordIndex:
         """Open for searching; raises on a missing or corrupt index."""
         index.open_dir(str(self.directory)).close()  # a damaged Whoosh index is refused
         self._matrix = TermMatrix.load(self.matrix_directory, self.locale)
-        self._alphabet = None
+        self._alphabet = self._hangul_typos = None
 
     def close(self) -> None:
         """Forget the loaded matrix."""
-        self._matrix = self._alphabet = None
+        self._matrix = self._alphabet = self._hangul_typos = None
 
     @property
     def alphabet(self) -> str:
@@ -210,6 +201,17 @@ class KeywordIndex:
             )
             self._alphabet = "".join(char for char, _ in counts.most_common(TYPO_ALPHABET_SIZE))
         return self._alphabet
+
+    @property
+    def hangul_typos(self) -> HangulTypos:
+        """The indexed Korean words typos are looked up in, built on the first Korean typo."""
+        if self._hangul_typos is None:
+            self._hangul_typos = HangulTypos(
+                term
+                for field, term in self._matrix.vocabulary
+                if field == "content" and HANGUL_WORD.fullmatch(term)
+            )
+        return self._hangul_typos
 
     def query_terms(self, text: str) -> list[str]:
         """The analysed words of a query, deduplicated, in order."""
@@ -231,22 +233,55 @@ class KeywordIndex:
         return [term for term in terms if term in keep]
 
     def expand_typos(self, terms: list[str]) -> dict[str, list[str]]:
-        """For words the index does not know, the indexed words one edit away (the most
-        common first: a typo is likelier to be of a frequent word than of a rare one)."""
+        """For words the index does not know, the indexed words one edit away."""
+        unknown = [
+            term
+            for term in terms
+            if len(term) >= FUZZY_MIN_LENGTH and not self._matrix.has_term("content", term)
+        ]
+        return self._expansions(unknown, lambda term: one_edit_away(term, self.alphabet))
+
+    def typo_variants(self, text: str, terms: list[str]) -> dict[str, list[str]]:
+        """Misspelt words of the query -> the indexed words they may mean.
+
+        Korean words of 2-6 syllables are matched jamo by jamo: the analysed terms the index
+        does not know and the words as typed that Kiwi took apart like a typo ("환블" -> 환 +
+        블, only 환 kept), so the keys may include words that are not among ``terms``. Not
+        every typed word the index lacks: most are a stem with its particle or ending, and
+        looked up they turned "해야" into 해외 and "누가" into 추가."""
+        if base_locale(self.locale) != "ko":
+            return self.expand_typos(terms)
+        hangul = [term for term in terms if HANGUL_WORD.fullmatch(term)]
+        typed = [
+            word
+            for word in re.findall(r"\w+", normalize_text(text).lower())
+            if HANGUL_WORD.fullmatch(word) and word not in terms and misread_by_kiwi(word)
+        ]
+        unknown = [
+            word
+            for word in dict.fromkeys([*hangul, *typed])
+            if not self._matrix.has_term("content", word)
+        ]
+        others = [term for term in terms if not HANGUL_WORD.fullmatch(term)]
+        return self.expand_typos(others) | self._expansions(unknown, self.hangul_typos.near)
+
+    def _expansions(
+        self, words: list[str], variants_of: Callable[[str], Iterable[str]]
+    ) -> dict[str, list[str]]:
+        """Each word -> its indexed variants, the most common first (a typo is likelier to
+        be of a frequent word than of a rare one); words without any are left out."""
         matrix = self._matrix
         expansions = {}
-        for term in terms:
-            if len(term) < FUZZY_MIN_LENGTH or matrix.has_term("content", term):
-                continue
+        for word in words:
             indexed = matrix.column_of  # a membership test per variant, then counts of the few
             frequency = {
-                word: matrix.document_frequency("content", word)
-                for word in one_edit_away(term, self.alphabet)
-                if ("content", word) in indexed
+                variant: matrix.document_frequency("content", variant)
+                for variant in variants_of(word)
+                if ("content", variant) in indexed
             }
             near = sorted((w for w, n in frequency.items() if n), key=lambda w: (-frequency[w], w))
             if near:
-                expansions[term] = near[:MAX_TYPO_VARIANTS]
+                expansions[word] = near[:MAX_TYPO_VARIANTS]
         return expansions
 
     def search(
@@ -274,9 +309,12 @@ class KeywordIndex:
             for piece in pieces:
                 share = RELATED_WEIGHT / len(pieces)
                 weights[piece] = max(weights.get(piece, 0.0), share)
+        expansions = self.typo_variants(text, terms)
+        room = max(0, MAX_SCORED_TERMS - len(terms))
+        for word in [word for word in expansions if word not in weights][:room]:
+            weights[word] = 1.0  # a typed word the analyzer lost: its variants score for it
         if not weights:
             return KeywordHits({}, set(), 0.0)
-        expansions = self.expand_typos(terms)
         clauses, matched, ceiling = [], set(terms), 0.0
         for term, weight in weights.items():
             variants = [(term, weight)] + [(v, 0.8 * weight) for v in expansions.get(term, [])]
