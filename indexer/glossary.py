@@ -138,6 +138,8 @@ class Glossary:
         said = term_key(text, target)
         written = normalize_text(text).lower()
         for locale in self.locales:
+            if locale != target and not written_in_script_of(text, locale):
+                continue  # no Korean term in "password reset" (nor Kiwi's 500 MB to learn it)
             words = said if locale == target else term_key(text, locale)
             by_token = self._terms_of(locale).by_token
             for token in words:
