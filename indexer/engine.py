@@ -667,9 +667,14 @@ class SearchEngine:
         model = self.plan.for_locale(locale) if mode != "keyword" else None
         model_floor = getattr(model, "similarity_floor", 0.0)
         vector, degraded = None, None
+        # Typos Kiwi could not read are embedded as the word meant: e5 took "환블" for another
+        # word and put three English-only articles before the Korean refund article.
+        semantic = query
+        if model is not None and locale in generation.keyword:
+            semantic = generation.keyword[locale].corrected(query)
         if model is not None:
             try:
-                vector = self.query_vector(query[:QUERY_EMBED_CHARS], model)
+                vector = self.query_vector(semantic[:QUERY_EMBED_CHARS], model)
             except Exception as exc:  # noqa: BLE001 - fall back to keywords, say so
                 log.exception("query embedding failed")
                 degraded = f"semantic ranking unavailable ({type(exc).__name__})"
@@ -705,7 +710,14 @@ class SearchEngine:
         ranked = [e for e in ranked if e["keyword"] or e["cosine"] >= min_cosine]
         if cross_lingual and vector is not None and not chat_noise:
             ranked = self._add_cross_lingual(
-                generation, ranked, query, locale, (model, vector), filters, floor, glossary
+                generation,
+                ranked,
+                query,
+                locale,
+                (model, vector, semantic),
+                filters,
+                floor,
+                glossary,
             )
         page = ranked[offset : offset + k]
         hits = tuple(self._hit(generation, entry, query, matched, locale) for entry in page)
@@ -776,7 +788,7 @@ class SearchEngine:
             vector = (
                 native[1]
                 if bridge is native[0]
-                else self.query_vector(query[:QUERY_EMBED_CHARS], bridge)
+                else self.query_vector(native[2][:QUERY_EMBED_CHARS], bridge)
             )
         except Exception:  # noqa: BLE001 - the native results are still good
             log.exception("query embedding for cross-lingual results failed")

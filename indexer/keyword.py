@@ -251,19 +251,39 @@ class KeywordIndex:
         looked up they turned "해야" into 해외 and "누가" into 추가."""
         if base_locale(self.locale) != "ko":
             return self.expand_typos(terms)
+        others = [term for term in terms if not HANGUL_WORD.fullmatch(term)]
         hangul = [term for term in terms if HANGUL_WORD.fullmatch(term)]
-        typed = [
+        return self.expand_typos(others) | self._hangul_typos_of(
+            [*hangul, *self._misread_words(text, terms)]
+        )
+
+    @staticmethod
+    def _misread_words(text: str, terms: list[str]) -> list[str]:
+        """Korean words of ``text`` that Kiwi took apart like a typo ("환블" -> 환 + 블)."""
+        return [
             word
             for word in re.findall(r"\w+", normalize_text(text).lower())
             if HANGUL_WORD.fullmatch(word) and word not in terms and misread_by_kiwi(word)
         ]
-        unknown = [
-            word
-            for word in dict.fromkeys([*hangul, *typed])
-            if not self._matrix.has_term("content", word)
-        ]
-        others = [term for term in terms if not HANGUL_WORD.fullmatch(term)]
-        return self.expand_typos(others) | self._expansions(unknown, self.hangul_typos.near)
+
+    def _hangul_typos_of(self, words: list[str]) -> dict[str, list[str]]:
+        """The Korean words of ``words`` the index does not know -> their variants."""
+        unknown = [w for w in dict.fromkeys(words) if not self._matrix.has_term("content", w)]
+        return self._expansions(unknown, self.hangul_typos.near)
+
+    def corrected(self, text: str) -> str:
+        """``text`` with each Korean word Kiwi could not read written as the indexed word it
+        most likely means ("환블 언제 돼요" -> "환불 언제 돼요"), for the embedding model."""
+        if base_locale(self.locale) != "ko":
+            return text
+        if self._matrix is None:
+            self.open()
+        misread = self._misread_words(text, self.query_terms(text))
+        fixes = {word: near[0] for word, near in self._hangul_typos_of(misread).items()}
+        if not fixes:
+            return text
+        pattern = "|".join(re.escape(word) for word in sorted(fixes, key=len, reverse=True))
+        return re.sub(pattern, lambda match: fixes[match.group(0)], normalize_text(text))
 
     def _expansions(
         self, words: list[str], variants_of: Callable[[str], Iterable[str]]

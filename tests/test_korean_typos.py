@@ -100,3 +100,32 @@ def test_a_one_syllable_word_is_not_widened(keyword):
 )
 def test_words_are_one_jamo_apart_letter_by_letter(typed, meant, apart):
     assert one_letter_apart(jamo(typed), jamo(meant)) is apart
+
+
+def test_a_word_kiwi_cannot_read_is_written_as_the_word_meant_for_the_model(keyword):
+    assert keyword.corrected("환블 언제 돼요") == "환불 언제 돼요"
+    # A word Kiwi reads (as an unknown noun) and a correct one are left as typed: on a
+    # bilingual site the Korean index lacks many real words of English-only topics.
+    assert keyword.corrected("졀제 취소") == "졀제 취소"
+    assert keyword.corrected("환불 언제 돼요") == "환불 언제 돼요"
+
+
+def test_the_semantic_ranking_reads_a_korean_typo_as_the_word_meant(tmp_path):
+    """On the sample site "환블 언제 돼요" put three English-only articles before the Korean
+    refund article: e5 read the typo as another word. It now embeds "환불 언제 돼요"."""
+    from indexer import SearchEngine
+    from tests.conftest import TEST_EMBEDDER
+
+    docs = [
+        Document(id=doc_id, locale="ko", title=title, body=body)
+        for doc_id, (title, body) in ARTICLES.items()
+    ]
+    engine = SearchEngine(tmp_path / "index", embedder=TEST_EMBEDDER)
+    engine.build(docs)
+
+    def meaning(query: str) -> list[tuple[str, float]]:
+        hits = engine.search(query, locale="ko", mode="dense", floor=False).hits
+        return [(hit.id, hit.score) for hit in hits]
+
+    assert meaning("환블 언제 돼요") == meaning("환불 언제 돼요")
+    assert meaning("환블 언제 돼요")[0][0] == "refund"
