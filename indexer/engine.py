@@ -41,7 +41,7 @@ from indexer.generations import (
 from indexer.glossary import Glossary
 from indexer.highlight import make_snippet
 from indexer.hybrid import DEFAULT_FUSION, FusionConfig, fuse
-from indexer.keyword import KeywordIndex
+from indexer.keyword import KeywordIndex, correct
 from indexer.lexicon import Lexicon, words_of
 from indexer.vectors import VectorIndex
 from indexer.windows import passage_windows
@@ -649,13 +649,14 @@ class SearchEngine:
         filters = {"include_internal": include_internal, "category": category, "tags": tags}
 
         keyword_scores: dict[str, float] = {}
+        corrections: dict[str, str] = {}
         matched: set[str] = set()
         ceiling = 0.0
         if mode != "dense" and locale in generation.keyword:
             text = " ".join([query, *self._keyword_expansion(generation, query, locale)])
             related = glossary.equivalents(query, locale) if glossary else []
             try:
-                keyword_scores, matched, ceiling = generation.keyword[locale].search(
+                keyword_scores, matched, ceiling, corrections = generation.keyword[locale].search(
                     text, limit=candidates, related=related, **filters
                 )
             except Exception as exc:  # noqa: BLE001 - a damaged keyword index is not served
@@ -668,10 +669,11 @@ class SearchEngine:
         model_floor = getattr(model, "similarity_floor", 0.0)
         vector, degraded = None, None
         # Typos Kiwi could not read are embedded as the word meant: e5 took "환블" for another
-        # word and put three English-only articles before the Korean refund article.
-        semantic = query
-        if model is not None and locale in generation.keyword:
-            semantic = generation.keyword[locale].corrected(query)
+        # word and put three English-only articles before the Korean refund article. The
+        # keyword leg found them; a dense-only search asks the keyword index for them.
+        if model is not None and mode == "dense" and locale in generation.keyword:
+            corrections = generation.keyword[locale].corrections(query)
+        semantic = correct(query, corrections)
         if model is not None:
             try:
                 vector = self.query_vector(semantic[:QUERY_EMBED_CHARS], model)

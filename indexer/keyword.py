@@ -59,6 +59,17 @@ class KeywordHits(NamedTuple):
     scores: dict[str, float]  # chunk key -> BM25F, best first
     matched: set[str]  # the query's terms and typo variants, for highlighting
     ceiling: float  # the most a chunk could score: each term saturated in every field
+    # Typed words the analyzer lost ("환블") -> the indexed word each most likely means.
+    corrections: dict[str, str] = {}  # shared default, never mutated
+
+
+def correct(text: str, corrections: dict[str, str]) -> str:
+    """``text`` with each word of ``corrections`` written as the word it means ("환블 언제
+    돼요" -> "환불 언제 돼요"), for the embedding model, which reads a typo as another word."""
+    if not corrections:
+        return text
+    pattern = "|".join(re.escape(word) for word in sorted(corrections, key=len, reverse=True))
+    return re.sub(pattern, lambda match: corrections[match.group(0)], normalize_text(text))
 
 
 @contextmanager
@@ -271,19 +282,15 @@ class KeywordIndex:
         unknown = [w for w in dict.fromkeys(words) if not self._matrix.has_term("content", w)]
         return self._expansions(unknown, self.hangul_typos.near)
 
-    def corrected(self, text: str) -> str:
-        """``text`` with each Korean word Kiwi could not read written as the indexed word it
-        most likely means ("환블 언제 돼요" -> "환불 언제 돼요"), for the embedding model."""
+    def corrections(self, text: str) -> dict[str, str]:
+        """The Korean words of ``text`` Kiwi could not read -> the indexed word each most
+        likely means, as :meth:`search` reports them, without searching."""
         if base_locale(self.locale) != "ko":
-            return text
+            return {}
         if self._matrix is None:
             self.open()
         misread = self._misread_words(text, self.query_terms(text))
-        fixes = {word: near[0] for word, near in self._hangul_typos_of(misread).items()}
-        if not fixes:
-            return text
-        pattern = "|".join(re.escape(word) for word in sorted(fixes, key=len, reverse=True))
-        return re.sub(pattern, lambda match: fixes[match.group(0)], normalize_text(text))
+        return {word: near[0] for word, near in self._hangul_typos_of(misread).items()}
 
     def _expansions(
         self, words: list[str], variants_of: Callable[[str], Iterable[str]]
@@ -354,7 +361,8 @@ class KeywordIndex:
         scores = self._matrix.search(
             clauses, limit, include_internal=include_internal, category=category, tags=tags
         )
-        return KeywordHits(scores, matched, ceiling)
+        lost = {word: near[0] for word, near in expansions.items() if word not in terms}
+        return KeywordHits(scores, matched, ceiling, lost)
 
     def _ceiling(self, clauses: list[tuple[str, str, float]]) -> float:
         """The most ``clauses`` together can add to one chunk's score."""

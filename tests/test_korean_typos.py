@@ -6,7 +6,7 @@ import pytest
 
 from indexer import Document
 from indexer.chunking import chunk_document
-from indexer.keyword import KeywordIndex
+from indexer.keyword import KeywordIndex, correct
 from indexer.typos import jamo, one_letter_apart
 
 # The first article gives the index the spread of syllables a real help center has: the
@@ -103,11 +103,12 @@ def test_words_are_one_jamo_apart_letter_by_letter(typed, meant, apart):
 
 
 def test_a_word_kiwi_cannot_read_is_written_as_the_word_meant_for_the_model(keyword):
-    assert keyword.corrected("환블 언제 돼요") == "환불 언제 돼요"
+    assert correct("환블 언제 돼요", keyword.corrections("환블 언제 돼요")) == "환불 언제 돼요"
+    assert keyword.search("환블 언제 돼요", limit=10).corrections == {"환블": "환불"}
     # A word Kiwi reads (as an unknown noun) and a correct one are left as typed: on a
     # bilingual site the Korean index lacks many real words of English-only topics.
-    assert keyword.corrected("졀제 취소") == "졀제 취소"
-    assert keyword.corrected("환불 언제 돼요") == "환불 언제 돼요"
+    assert correct("졀제 취소", keyword.corrections("졀제 취소")) == "졀제 취소"
+    assert correct("환불 언제 돼요", keyword.corrections("환불 언제 돼요")) == "환불 언제 돼요"
 
 
 def test_the_semantic_ranking_reads_a_korean_typo_as_the_word_meant(tmp_path):
