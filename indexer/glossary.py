@@ -20,7 +20,7 @@ and its words as written: "비밀번호를" names "비밀번호" and "orders" na
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -73,9 +73,9 @@ class Glossary:
     entries: tuple[dict[str, tuple[str, ...]], ...] = ()
     _terms: dict[str, _Terms] = field(default_factory=dict, repr=False)
 
-    @property
+    @cached_property
     def locales(self) -> list[str]:
-        """Every locale some entry has terms in."""
+        """Every locale some entry has terms in (asked by every search)."""
         return sorted({locale for entry in self.entries for locale in entry})
 
     @classmethod
@@ -150,7 +150,7 @@ class Glossary:
         found = [
             term
             for number in sorted(named)
-            for term, key in ((t, k) for _, t, k in by_entry.get(number, ()))
+            for _, term, key in by_entry.get(number, ())
             if not key <= said
         ]
         return list(dict.fromkeys(found))[:MAX_EQUIVALENTS]
