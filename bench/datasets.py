@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -223,6 +224,7 @@ def sample_documents(articles: Path = ARTICLES, locale: str = "en") -> list[Docu
     ]
 
 
+@cache  # one load, and one analysis of its terms, for every question set and mode
 def site_glossary(articles: Path = ARTICLES) -> Glossary:
     """The sample site's glossary, used with its questions (the site's own terms; the
     public sets of other sites are searched without one)."""
