@@ -134,7 +134,7 @@ class Glossary:
         terms ``text`` already contains; at most :data:`MAX_EQUIVALENTS`."""
         if not self.entries or not text.strip():
             return []
-        named: set[int] = set()
+        named: dict[int, set[str]] = {}  # entry -> its terms the text names
         said = term_key(text, target)
         written = normalize_text(text).lower()
         for locale in self.locales:
@@ -145,15 +145,31 @@ class Glossary:
             for token in words:
                 for number, term, key in by_token.get(token, ()):
                     if key <= words and all(word in written for word in term.split()):
-                        named.add(number)
+                        named.setdefault(number, set()).add(term)
         by_entry = self._terms_of(target).by_entry
         found = [
             term
-            for number in sorted(named)
+            for number in sorted(_standing_alone(named, written))
             for _, term, key in by_entry.get(number, ())
             if not key <= said
         ]
         return list(dict.fromkeys(found))[:MAX_EQUIVALENTS]
+
+
+def _standing_alone(named: dict[int, set[str]], written: str) -> set[int]:
+    """The entries of ``named`` with a term written outside every longer named term holding
+    it: "비활성화" (disable) holds 활성화 (enable), and Kiwi reads it as 비 + 활성화, but names
+    the enable entry only where 활성화 is written on its own."""
+    every = set().union(*named.values()) if named else set()
+
+    def stands_alone(term: str) -> bool:
+        rest = written
+        for longer in every:
+            if term != longer and term in longer:
+                rest = rest.replace(longer, " ")
+        return all(word in rest for word in term.split())
+
+    return {number for number, terms in named.items() if any(map(stands_alone, terms))}
 
 
 class _Terms(NamedTuple):

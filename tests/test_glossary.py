@@ -145,3 +145,19 @@ def test_the_shipped_glossary_loads_without_problems():
     assert problems == []
     assert len(glossary) > 100
     assert "password" in glossary.equivalents("비번 까먹었어요", "en")
+
+
+def test_a_term_written_inside_a_longer_named_term_is_not_named():
+    glossary, _ = Glossary.parse(
+        [
+            {"en": ["enable", "turn on"], "ko": ["활성화", "켜기"]},
+            {"en": ["disable", "turn off"], "ko": ["비활성화", "끄기"]},
+        ]
+    )
+    assert glossary.equivalents("계정이 비활성화됐어요", "en") == ["disable", "turn off"]
+    assert glossary.equivalents("비활성화된 계정을 다시 활성화하려면", "en") == [
+        "enable",
+        "turn on",
+        "disable",
+        "turn off",
+    ]
