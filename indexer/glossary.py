@@ -157,16 +157,17 @@ class Glossary:
 
 
 def _standing_alone(named: dict[int, set[str]], written: str) -> set[int]:
-    """The entries of ``named`` with a term written outside every longer named term holding
-    it: "비활성화" (disable) holds 활성화 (enable), and Kiwi reads it as 비 + 활성화, but names
-    the enable entry only where 활성화 is written on its own."""
-    every = set().union(*named.values()) if named else set()
+    """The entries of ``named`` with a term written outside every longer word of a named
+    term holding it: "비활성화" (disable) holds 활성화 (enable), and Kiwi reads it as 비 +
+    활성화, but names the enable entry only where 활성화 is written on its own. Whole words
+    of a phrase still count ("cancel order" names "cancel" and "order" too)."""
+    longer_words = {word for terms in named.values() for term in terms for word in term.split()}
 
     def stands_alone(term: str) -> bool:
         rest = written
-        for longer in every:
-            if term != longer and term in longer:
-                rest = rest.replace(longer, " ")
+        for word in longer_words:
+            if term != word and term in word:
+                rest = rest.replace(word, " ")
         return all(word in rest for word in term.split())
 
     return {number for number, terms in named.items() if any(map(stands_alone, terms))}

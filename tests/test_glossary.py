@@ -161,3 +161,15 @@ def test_a_term_written_inside_a_longer_named_term_is_not_named():
         "disable",
         "turn off",
     ]
+
+
+def test_the_words_of_a_named_phrase_are_named_too():
+    glossary, _ = Glossary.parse(
+        [
+            {"en": ["cancel order"], "ko": ["주문 취소"]},
+            {"en": ["cancel"], "ko": ["취소"]},
+            {"en": ["order"], "ko": ["주문"]},
+        ]
+    )
+    # "cancel order" on a Korean page: the Korean article says 주문을 취소하려면.
+    assert glossary.equivalents("cancel order", "ko") == ["주문 취소", "취소", "주문"]
