@@ -36,7 +36,8 @@ from indexer.analyzers import (
 
 MAX_ENTRIES = 10_000
 MAX_TERM_CHARS = 80
-# Equivalents added to one query per locale: the concepts it names first.
+# Equivalents added to one query per locale: those of the concepts it names that come
+# first in the file (ordering them by their place in the query lost answers).
 MAX_EQUIVALENTS = 12
 
 

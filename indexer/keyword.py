@@ -333,8 +333,8 @@ class KeywordIndex:
         weights = dict.fromkeys(terms, 1.0)
         for phrase in related:
             pieces = self.query_terms(phrase)
+            share = RELATED_WEIGHT / len(pieces) if pieces else 0.0
             for piece in pieces:
-                share = RELATED_WEIGHT / len(pieces)
                 weights[piece] = max(weights.get(piece, 0.0), share)
         expansions = self.typo_variants(text, terms)
         room = max(0, MAX_SCORED_TERMS - len(terms))

@@ -84,8 +84,9 @@ class HangulTypos:
             for key in with_one_deleted(jamo(word)):
                 hashes.append(hash(key))
                 owners.append(owner)
-        order = np.argsort(np.array(hashes, dtype=np.int64), kind="stable")
-        self._hashes = np.array(hashes, dtype=np.int64)[order]
+        keys = np.array(hashes, dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        self._hashes = keys[order]
         self._owners = np.array(owners, dtype=np.int32)[order]
 
     def near(self, word: str) -> set[str]:
