@@ -1,7 +1,7 @@
 """Split an article into sections by heading: the unit that is indexed, embedded and shown.
 
 The anchor of a chunk is the id the article page gives the heading (Python-Markdown's
-``toc`` extension with ``slugify_unicode``), so a result can link to its section.
+``toc`` extension slugifying with :func:`section_slug`), so a result can link to its section.
 """
 
 from __future__ import annotations
@@ -9,11 +9,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from markdown.extensions.toc import slugify_unicode
+from markdown.extensions.toc import slugify_unicode, unique
 
 from indexer.documents import Document
 
-HEADING = re.compile(r"^(#{2,3})[ \t]+(.+?)[ \t#]*$")
+HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
+SECTION_LEVELS = (2, 3)  # the headings that start a chunk
+# Ids the article page gives its own parts (skip link target, search box, feedback form...):
+# a heading slugified to one of them gets a suffix, or "## Main" would capture the skip link.
+PAGE_IDS = frozenset(
+    {
+        "main",
+        "search-box",
+        "search-suggestions",
+        "toc-heading",
+        "related-heading",
+        "feedback",
+        "feedback-heading",
+        "reason",
+    }
+)
 FENCE = re.compile(r"^\s*(```|~~~)")
 MAX_CHUNK_CHARS = 1500
 
@@ -50,19 +65,32 @@ def markdown_to_text(markdown: str) -> str:
     return re.sub(r"[ \t]+", " ", re.sub(r"\n\s*\n+", "\n", text)).strip()
 
 
-def _sections(body: str) -> list[tuple[str, str]]:
-    """(heading, Markdown) pairs; the text before the first heading has heading ''."""
-    sections: list[tuple[str, list[str]]] = [("", [])]
+def section_slug(text: str, separator: str = "-") -> str:
+    """A heading's id before de-duplication: ``slugify_unicode``, kept clear of
+    :data:`PAGE_IDS` ("Main" -> "main_1")."""
+    slug = slugify_unicode(text, separator)
+    return f"{slug}_1" if slug in PAGE_IDS else slug
+
+
+def _sections(body: str) -> list[tuple[str, str, str]]:
+    """(heading, anchor, Markdown) triples; the text before the first heading has heading
+    and anchor ''. Anchors are unique within the article, as the ``toc`` extension makes
+    them: every heading counts, at any level ("## Steps" twice: "steps", "steps_1")."""
+    sections: list[tuple[str, str, list[str]]] = [("", "", [])]
+    used: set[str] = set()
     in_fence = False
     for line in body.splitlines():
         if FENCE.match(line):
             in_fence = not in_fence
         match = None if in_fence else HEADING.match(line)
         if match:
-            sections.append((match.group(2).strip(), []))
-        else:
-            sections[-1][1].append(line)
-    return [(heading, "\n".join(lines)) for heading, lines in sections]
+            heading = match.group(2).strip()
+            anchor = unique(section_slug(markdown_to_text(heading)), used)
+            if len(match.group(1)) in SECTION_LEVELS:
+                sections.append((heading, anchor, []))
+                continue
+        sections[-1][2].append(line)
+    return [(heading, anchor, "\n".join(lines)) for heading, anchor, lines in sections]
 
 
 def _split_long(text: str, limit: int = MAX_CHUNK_CHARS) -> list[str]:
@@ -88,11 +116,10 @@ def _split_long(text: str, limit: int = MAX_CHUNK_CHARS) -> list[str]:
 def chunk_document(doc: Document) -> list[Chunk]:
     """The sections of ``doc``; an article without headings is one chunk."""
     chunks: list[Chunk] = []
-    for heading, markdown in _sections(doc.body):
+    for heading, anchor, markdown in _sections(doc.body):
         text = markdown_to_text(markdown)
         if not text and not heading:
             continue
-        anchor = slugify_unicode(heading, "-") if heading else ""
         plain_heading = markdown_to_text(heading)
         for piece in _split_long(text) or [""]:
             chunks.append(Chunk(doc.id, doc.locale, len(chunks), plain_heading, anchor, piece))

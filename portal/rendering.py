@@ -16,8 +16,9 @@ from html import escape
 import markdown
 import nh3
 from markdown.extensions import Extension
-from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
+
+from indexer.chunking import section_slug
 
 ALLOWED_TAGS = {
     "a",
@@ -85,11 +86,6 @@ URL_SCHEMES = {"http", "https", "mailto"}
 ARTICLE_LINK = re.compile(r'href="article:([a-z0-9-]+)(#[^"]*)?"')
 
 
-def heading_anchor(text: str) -> str:
-    """The id a heading gets in rendered HTML; the indexer uses it for deep links."""
-    return slugify_unicode(text, "-")
-
-
 @dataclass(frozen=True)
 class TocEntry:
     """One heading in an article's table of contents."""
@@ -147,12 +143,20 @@ def _flatten_toc(tokens: list, out: list) -> None:
 
 
 def render_markdown(
-    text: str, resolve_article: Callable[[str], str | None] | None = None
+    text: str,
+    resolve_article: Callable[[str], str | None] | None = None,
+    *,
+    heading_ids: bool = True,
 ) -> Rendered:
-    """Render Markdown to sanitized HTML; ``resolve_article(id)`` maps ``article:`` links."""
+    """Render Markdown to sanitized HTML; ``resolve_article(id)`` maps ``article:`` links.
+
+    Headings get the ids search results link to (:func:`indexer.chunking.section_slug`);
+    without ``heading_ids`` they get none, for text shown among others on one page (ticket
+    replies: two with "## Steps" would share an id).
+    """
     md = markdown.Markdown(
         extensions=["extra", _HeadingIdsExtension(), "toc", "sane_lists"],
-        extension_configs={"toc": {"slugify": slugify_unicode, "permalink": False}},
+        extension_configs={"toc": {"slugify": section_slug, "permalink": False}},
         output_format="html",
     )
     html = md.convert(text)
@@ -170,7 +174,7 @@ def render_markdown(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
-        attribute_filter=_attribute_filter({entry.anchor for entry in toc}),
+        attribute_filter=_attribute_filter({e.anchor for e in toc} if heading_ids else set()),
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
     )

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from indexer.chunking import PAGE_IDS
 from portal.search import get_search
 
 
@@ -134,6 +135,22 @@ def test_article_html_is_sanitized(client, app, articles_dir):
     html = text_of(client.get("/en/articles/hostile"))
     assert "<script>alert" not in html and "onerror" not in html and "javascript:" not in html
     assert "Hostile &lt;b&gt;title&lt;/b&gt;" in html
+
+
+def test_headings_named_like_parts_of_the_page_keep_the_page_working(client, app, articles_dir):
+    (articles_dir / "en" / "account-sign-in" / "page-words.md").write_text(
+        "---\nid: page-words\ntitle: Page words\nlocale: en\ncategory: account-sign-in\n---\n"
+        "## Main\n\nOne.\n\n## Feedback\n\nTwo.\n\n## Search box\n\nThree.\n",
+        encoding="utf-8",
+    )
+    app.extensions["article_store"].load()
+    html = text_of(client.get("/en/articles/page-words"))
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    assert '<main id="main"' in html and '<section id="feedback"' in html
+    assert 'href="#main_1"' in html and '<h2 id="main_1">Main</h2>' in html
+    headings = set(re.findall(r'<h[1-6] id="([^"]+)">', html)) - {"toc-heading", "related-heading"}
+    assert set(ids) - headings <= PAGE_IDS  # a part added to the page needs its id reserved
 
 
 def test_article_links_point_to_the_readers_locale_when_translated(client):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.rendering import heading_anchor, plain_text, render_markdown
+from portal.rendering import plain_text, render_markdown
 
 
 @pytest.mark.parametrize(
@@ -44,7 +44,11 @@ def test_headings_get_unicode_anchors_and_a_table_of_contents():
         (3, "step-two", "Step two"),
     ]
     assert 'id="비밀번호-재설정-방법"' in rendered.html
-    assert heading_anchor("비밀번호 재설정 방법") == "비밀번호-재설정-방법"
+
+
+def test_reply_text_gets_no_heading_ids_that_could_clash_on_its_page():
+    html = render_markdown("## Steps\n\nDo this.", heading_ids=False).html
+    assert html.startswith("<h2>Steps</h2>")
 
 
 def test_article_links_resolve_per_reader_and_unknown_ones_go_nowhere():
