@@ -54,9 +54,9 @@ CROSSLINGUAL_BLIND8 = REPO / "bench" / "data" / "crosslingual_ko_blind8.jsonl"
 # The same brief again on 37 other Adobe articles (none of sets 7 and 8) and the 3 sample
 # ones, at least 24 queries without a Latin letter; written blind, measured once at the end.
 CROSSLINGUAL_BLIND9 = REPO / "bench" / "data" / "crosslingual_ko_blind9.jsonl"
-# The same brief on 40 Adobe articles none of sets 8 and 9 ask about (36 queries without a
-# Latin letter), written blind while a change was chosen on sets 8 and 9; of its 40, the 3
-# within 0.75 string similarity of an earlier set's query were dropped (37 left).
+# The same brief on 40 Adobe articles none of sets 8 and 9 ask about, written blind while a
+# change was chosen on sets 8 and 9; of its 40, the 3 within 0.75 string similarity of an
+# earlier set's query were dropped (37 left, 33 without a Latin letter).
 CROSSLINGUAL_BLIND10 = REPO / "bench" / "data" / "crosslingual_ko_blind10.jsonl"
 # Korean questions whose answer the site has in Korean: foreign results must not push it down.
 NATIVE_KO = REPO / "bench" / "data" / "native_ko.jsonl"
