@@ -221,10 +221,13 @@ KOREAN_VERB_TAGS = frozenset({"VV", "VA"})
 MIN_WORD_LENGTH = 3  # outside Korean: shorter words are mostly abbreviations or noise
 
 
-def content_words(text: str, locale: str) -> list[str]:
+def content_words(text: str, locale: str, *, one_syllable: bool = False) -> list[str]:
     """The meaning-bearing words of ``text`` in ``locale``'s script, as a dictionary lists
     them, each once in order; [] for Japanese and Chinese (no word boundaries to find).
-    Words in another script (Latin in Korean text, digits) are :func:`foreign_words`."""
+    Words in another script (Latin in Korean text, digits) are :func:`foreign_words`.
+
+    Korean nouns of one syllable (앱, 폰) only with ``one_syllable``: a glossary's terms
+    need them, but the model's translations of them are mostly noise."""
     text = normalize_text(text)
     lang = base_locale(locale)
     if lang in CJK_BIGRAM_LOCALES:
@@ -240,7 +243,7 @@ def content_words(text: str, locale: str) -> list[str]:
                     words.setdefault(compound, None)
             else:
                 end_of = -1
-            if tag in KOREAN_WORD_TAGS and len(form) >= 2:
+            if tag in KOREAN_WORD_TAGS and len(form) >= (1 if one_syllable else 2):
                 words.setdefault(form, None)
             elif tag in KOREAN_VERB_TAGS:
                 words.setdefault(form + "다", None)

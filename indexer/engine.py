@@ -15,6 +15,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from itertools import zip_longest
 from operator import itemgetter
 from pathlib import Path
 
@@ -38,7 +39,7 @@ from indexer.generations import (
     read_chunks,
     write_chunks,
 )
-from indexer.glossary import Glossary
+from indexer.glossary import MAX_EQUIVALENTS, Glossary, every_term
 from indexer.highlight import make_snippet
 from indexer.hybrid import DEFAULT_FUSION, FusionConfig, fuse
 from indexer.keyword import KeywordIndex, correct
@@ -830,14 +831,14 @@ class SearchEngine:
                 for key, cosine in found.items()
                 if cosine >= min_cosine and generation.chunks[key].doc_id not in have
             }
-            translation = self._translation(generation, words, other, glossary)
-            lexical = self._translated_matches(generation, translation, locale, other, filters)
+            keywords, reading = self._translation(generation, words, other, glossary)
+            lexical = self._translated_matches(generation, keywords, locale, other, filters)
             vectors = generation.vectors(space, other)
             for _, key in lexical.values():
                 if key not in found:
                     found[key] = float(np.max(vectors.chunk_vectors(key) @ shifted))
             hubness = generation.hubness(space, other, list(found), locale)
-            read = self._translation_cosines(generation, translation, other, space, found)
+            read = self._translation_cosines(generation, reading, other, space, found)
             for key, cosine in found.items():
                 record = generation.chunks[key]
                 share = lexical[record.doc_id][0] if record.doc_id in lexical else 0.0
@@ -905,17 +906,28 @@ class SearchEngine:
             return []
         return lexicon.translate(self.query_vectors(words, model), model.translation_floor)
 
-    def _translation(self, generation, words, other, glossary) -> str:
+    def _translation(self, generation, words, other, glossary) -> tuple[str, str]:
         """A query's ``words`` = (the query, whose terms the ``glossary`` translates; its
         content words, which the model translates into ``other``'s words when the glossary
         does not know them (:mod:`indexer.lexicon`); its words in no locale's script
-        ("Magento", "2.4.4"), kept as they are) in ``other``'s language, as one text."""
+        ("Magento", "2.4.4"), kept as they are) in ``other``'s language, as two texts.
+
+        One to search by keywords, with all the terms of each concept, as far as the cap
+        goes (articles word one thing differently), and one to read with a model, with
+        every concept's preferred term before any concept's second: read that way too, the
+        synonyms of the first concepts crowded out the others ("email, e-mail, mail, ..."
+        left no room for "outage"; README "Cross-lingual" (13))."""
         query, content, passthrough = words
-        exact = glossary.equivalents(query, other) if glossary else []
-        if exact:
+        concepts = glossary.concepts(query, other) if glossary else []
+        if concepts:
             content = [w for w in content if not glossary.equivalents(w, other)]
-        translated = exact + self._translate(generation, content, other)
-        return " ".join(dict.fromkeys(translated + passthrough))
+        rest = self._translate(generation, content, other) + passthrough
+        # Every concept's first term, then every one's second...
+        by_rank = [term for terms in zip_longest(*concepts) for term in terms if term]
+        return (
+            " ".join(dict.fromkeys(every_term(concepts) + rest)),
+            " ".join(dict.fromkeys(list(dict.fromkeys(by_rank))[:MAX_EQUIVALENTS] + rest)),
+        )
 
     def _translated_matches(self, generation, translation, locale, other, filters) -> dict:
         """``other``-locale articles matching a query's ``translation`` by keywords: doc id

@@ -54,7 +54,7 @@ def term_key(text: str, locale: str) -> frozenset[str]:
     found in "페이지" (page)."""
     tokens = set(tokenize(text, locale))
     if base_locale(locale) == "ko":
-        words = set(content_words(text, locale))
+        words = set(content_words(text, locale, one_syllable=True))
         tokens = {t for t in tokens if t in words or not written_in_script_of(t, locale)}
     return frozenset(tokens)
 
@@ -133,6 +133,11 @@ class Glossary:
     def equivalents(self, text: str, target: str) -> list[str]:
         """``target``'s terms for the concepts ``text`` names in any locale, except the
         terms ``text`` already contains; at most :data:`MAX_EQUIVALENTS`."""
+        return every_term(self.concepts(text, target))
+
+    def concepts(self, text: str, target: str) -> list[tuple[str, ...]]:
+        """Per concept ``text`` names in any locale, in the file's order: ``target``'s terms
+        for it, writers' preferred first, except the terms ``text`` already contains."""
         if not self.entries or not text.strip():
             return []
         named: dict[int, set[str]] = {}  # entry -> its terms the text names
@@ -148,13 +153,16 @@ class Glossary:
                     if key <= words and all(word in written for word in term.split()):
                         named.setdefault(number, set()).add(term)
         by_entry = self._terms_of(target).by_entry
-        found = [
-            term
+        concepts = (
+            tuple(term for _, term, key in by_entry.get(number, ()) if not key <= said)
             for number in sorted(_standing_alone(named, written))
-            for _, term, key in by_entry.get(number, ())
-            if not key <= said
-        ]
-        return list(dict.fromkeys(found))[:MAX_EQUIVALENTS]
+        )
+        return [terms for terms in concepts if terms]
+
+
+def every_term(concepts: list[tuple[str, ...]]) -> list[str]:
+    """The terms of ``concepts``, each once, at most :data:`MAX_EQUIVALENTS`."""
+    return list(dict.fromkeys(term for terms in concepts for term in terms))[:MAX_EQUIVALENTS]
 
 
 def _standing_alone(named: dict[int, set[str]], written: str) -> set[int]:

@@ -173,3 +173,19 @@ def test_the_words_of_a_named_phrase_are_named_too():
     )
     # "cancel order" on a Korean page: the Korean article says 주문을 취소하려면.
     assert glossary.equivalents("cancel order", "ko") == ["주문 취소", "취소", "주문"]
+
+
+def test_one_syllable_words_are_terms_too():
+    glossary, _ = Glossary.parse([{"en": ["app", "application"], "ko": ["앱", "어플"]}])
+    assert glossary.equivalents("앱이 자꾸 꺼져요", "en") == ["app", "application"]
+    assert glossary.equivalents("앱 설치", "ko") == ["어플"]
+
+
+def test_each_concept_keeps_its_terms_together_preferred_first():
+    assert GLOSSARY.concepts("비번이랑 장바구니", "en") == [
+        ("password", "passcode"),
+        ("shopping cart", "cart"),
+    ]
+    # The terms the query already has are left out, and so is a concept left empty.
+    assert GLOSSARY.concepts("2fa 환불", "en") == [("two-step verification",), ("refund",)]
+    assert GLOSSARY.concepts("password or passcode", "en") == []

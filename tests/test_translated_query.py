@@ -10,6 +10,7 @@ import pytest
 from bench.datasets import adobe_documents, site_glossary
 from indexer import SearchEngine
 
+INT_OVERFLOW = "help/troubleshooting/database/int-biginit-schema-update-request.md"
 STALE_CACHE = (
     "help/troubleshooting/miscellaneous/"
     "scheduled-content-staging-updates-not-displayed-with-stale-fastly-cache.md"
@@ -36,3 +37,16 @@ def test_a_colloquial_korean_question_finds_its_english_answer_first(english_onl
     )
     assert results.hits[0].id == STALE_CACHE
     assert results.hits[0].cross_lingual
+
+
+def test_every_concept_of_a_question_is_read_not_only_the_first_ones(english_only):
+    # The glossary names seven concepts here. Read with all their English terms, the cap of
+    # 12 filled up with synonyms of the first four (username, user name, user id, login
+    # id...) before "value" and "add product", and the expired-session article came first.
+    results = english_only.search(
+        "데이터베이스 아이디 값이 한계 넘어서 새 상품 등록 실패",
+        locale="ko",
+        include_internal=True,
+        glossary=site_glossary(),
+    )
+    assert results.hits[0].id == INT_OVERFLOW
