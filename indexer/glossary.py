@@ -51,11 +51,19 @@ def term_key(text: str, locale: str) -> frozenset[str]:
 
     Korean keeps only whole words: its analyzer also indexes two-syllable pieces of words
     it does not know ("페이지빌더" -> "페이", "이지"...), and a term "페이" (pay) must not be
-    found in "페이지" (page)."""
+    found in "페이지" (page). A verb's stem of two syllables or more counts as a word, so
+    that terms such as "잠김" (locked) or "튕김" (crashing) can be found at all; one-syllable
+    stems (하, 되) are in too many queries."""
     tokens = set(tokenize(text, locale))
     if base_locale(locale) == "ko":
         words = set(content_words(text, locale, one_syllable=True))
-        tokens = {t for t in tokens if t in words or not written_in_script_of(t, locale)}
+        tokens = {
+            t
+            for t in tokens
+            if t in words
+            or (len(t) >= 2 and t + "다" in words)
+            or not written_in_script_of(t, locale)
+        }
     return frozenset(tokens)
 
 
@@ -114,6 +122,17 @@ class Glossary:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def unfindable(self) -> list[tuple[str, str]]:
+        """(locale, term) for each term no query can name: its analysis leaves no word to
+        look for (Korean "켜기", whose verb stem has one syllable; English "the")."""
+        return [
+            (locale, term)
+            for entry in self.entries
+            for locale, terms in entry.items()
+            for term in terms
+            if not _own_key(term, locale)
+        ]
 
     def _terms_of(self, locale: str) -> _Terms:
         """``locale``'s terms, analysed once, looked up by index term and by entry."""

@@ -10,6 +10,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from bench.analytics_bench import analytics_command
 from bench.cli import bench_command, eval_command
+from portal.store import GLOSSARY_FILE
 
 
 def _create_app(*_args):
@@ -43,6 +44,12 @@ def articles_check():
     click.echo(f"{len(articles)} articles in {len(store.locales)} locales under {store.root}")
     for problem in store.problems:
         click.echo(f"ERROR {problem}", err=True)
+    for locale, term in store.glossary.unfindable():
+        click.echo(
+            f"WARNING {store.root / GLOSSARY_FILE}: {locale} term {term!r} is never found in a"
+            " query (nothing of it is left to look for once analysed); write it another way",
+            err=True,
+        )
     if store.problems:
         click.echo(f"{len(store.problems)} file(s) skipped; fix them and run again.", err=True)
         sys.exit(1)

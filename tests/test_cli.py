@@ -20,6 +20,16 @@ def test_articles_check_passes_on_the_test_articles(app):
     assert result.exit_code == 0, result.output
 
 
+def test_articles_check_warns_of_glossary_terms_no_query_can_find(app, articles_dir):
+    (articles_dir / "glossary.yml").write_text(
+        "- en: [turn on, switch on]\n  ko: [켜기, 전원 켜기]\n", encoding="utf-8"
+    )
+    result = app.test_cli_runner().invoke(cli, ["articles", "check"])
+    assert result.exit_code == 0, result.output
+    assert "ko term '켜기' is never found" in result.output
+    assert "전원 켜기" not in result.output and "switch on" not in result.output
+
+
 def test_index_build_if_stale_does_nothing_on_a_fresh_index(search_app):
     result = search_app.test_cli_runner().invoke(cli, ["index", "build", "--if-stale"])
     assert result.exit_code == 0, result.output

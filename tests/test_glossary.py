@@ -143,6 +143,7 @@ def test_the_shipped_glossary_loads_without_problems():
     """Writers edit the shipped file by hand: every entry of it must be used."""
     glossary, problems = Glossary.load(ARTICLES / "glossary.yml")
     assert problems == []
+    assert glossary.unfindable() == []
     assert len(glossary) > 100
     assert "password" in glossary.equivalents("비번 까먹었어요", "en")
 
@@ -189,3 +190,12 @@ def test_each_concept_keeps_its_terms_together_preferred_first():
     # The terms the query already has are left out, and so is a concept left empty.
     assert GLOSSARY.concepts("2fa 환불", "en") == [("two-step verification",), ("refund",)]
     assert GLOSSARY.concepts("password or passcode", "en") == []
+
+
+def test_terms_written_as_a_verb_form_are_found():
+    glossary, _ = Glossary.parse(
+        [{"en": ["locked"], "ko": ["잠김"]}, {"en": ["crash"], "ko": ["튕김", "강제 종료"]}]
+    )
+    assert glossary.equivalents("계정 잠김 풀기", "en") == ["locked"]
+    assert glossary.equivalents("앱 튕김", "en") == ["crash"]
+    assert glossary.equivalents("문이 잠겼어요", "en") == []  # the term itself is not written
