@@ -34,15 +34,23 @@ def test_a_korean_search_answered_in_english_requests_a_translation(search_app):
 
 def test_borrowed_articles_after_a_native_answer_ask_for_no_translation(search_app):
     with search_app.test_request_context():
-        results = get_search().search("비밀번호를 잊어버렸어요", locale="ko")
+        results = get_search().search("카드 환불 언제 돼요", locale="ko")
         requests = db.session.scalars(db.select(TranslationRequest)).all()
     assert not results.hits[0].cross_lingual
     assert any(hit.cross_lingual for hit in results.hits)
     assert requests == []
 
 
+def test_an_unrelated_english_article_does_not_follow_a_korean_answer(search_app):
+    # The English-only payment article used to trail the Korean password answer.
+    with search_app.test_request_context():
+        results = get_search().search("비밀번호를 잊어버렸어요", locale="ko", record=False)
+    assert results.hits[0].id == "reset-password"
+    assert not any(hit.cross_lingual for hit in results.hits)
+
+
 def test_opening_a_borrowed_article_from_a_search_asks_for_its_translation(search_client):
-    page = search_client.get("/ko/search", query_string={"q": "비밀번호를 잊어버렸어요"})
+    page = search_client.get("/ko/search", query_string={"q": "카드 환불 언제 돼요"})
     link = re.search(r'href="(/ko/articles/payment-methods\?sl=\d+)[#"]', page.get_data(True))
     assert link, "the borrowed article is linked with the search it came from"
     assert search_client.get(link.group(1)).status_code == 200
@@ -50,7 +58,7 @@ def test_opening_a_borrowed_article_from_a_search_asks_for_its_translation(searc
     with search_client.application.app_context():
         requests = db.session.scalars(db.select(TranslationRequest)).all()
     assert [(r.article_id, r.source_locale, r.wanted_locale, r.query) for r in requests] == [
-        ("payment-methods", "en", "ko", "비밀번호를 잊어버렸어요")
+        ("payment-methods", "en", "ko", "카드 환불 언제 돼요")
     ]
 
 
