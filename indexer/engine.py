@@ -850,7 +850,7 @@ class SearchEngine:
                 record = generation.chunks[key]
                 share = lexical[record.doc_id][0] if record.doc_id in lexical else 0.0
                 # No reading at all (one model): nothing to judge the article by.
-                reading = read.get(key, 0.0) if read else 1.0
+                closeness = read.get(key, 0.0) if read else 1.0
                 rank = (
                     cosine
                     - hubness.get(key, 0.0) / 2
@@ -863,13 +863,13 @@ class SearchEngine:
                         "record": record,
                         "score": cosine,
                         "cosine": max(cosine, known["cosine"] if known else cosine),
-                        "read": max(reading, known["read"] if known else reading),
+                        "read": max(closeness, known["read"] if known else closeness),
                         "rank": rank,
                         "bias": bias,
                     }
                 else:
                     known["cosine"] = max(known["cosine"], cosine)
-                    known["read"] = max(known["read"], reading)
+                    known["read"] = max(known["read"], closeness)
         foreign = sorted(offered.values(), key=lambda e: e["rank"], reverse=True)
         foreign = foreign[:CROSS_LINGUAL_MAX]
         if not foreign:
