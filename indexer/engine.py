@@ -15,7 +15,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from itertools import zip_longest
 from operator import itemgetter
 from pathlib import Path
 
@@ -39,7 +38,7 @@ from indexer.generations import (
     read_chunks,
     write_chunks,
 )
-from indexer.glossary import MAX_EQUIVALENTS, Glossary, every_term
+from indexer.glossary import Glossary, every_term, terms_by_rank
 from indexer.highlight import make_snippet
 from indexer.hybrid import DEFAULT_FUSION, FusionConfig, fuse
 from indexer.keyword import KeywordIndex, correct
@@ -958,11 +957,9 @@ class SearchEngine:
         if concepts:
             content = [w for w in content if not glossary.equivalents(w, other)]
         rest = self._translate(generation, content, other) + passthrough
-        # Every concept's first term, then every one's second...
-        by_rank = [term for terms in zip_longest(*concepts) for term in terms if term]
         return (
             " ".join(dict.fromkeys(every_term(concepts) + rest)),
-            " ".join(dict.fromkeys(list(dict.fromkeys(by_rank))[:MAX_EQUIVALENTS] + rest)),
+            " ".join(dict.fromkeys(terms_by_rank(concepts) + rest)),
         )
 
     def _translated_matches(self, generation, translation, locale, other, filters) -> dict:
@@ -985,13 +982,17 @@ class SearchEngine:
     def _twin_reads(self, generation, ranked, reading, other, space):
         """(doc id, closeness) for the first :data:`CROSS_LINGUAL_TWIN_NATIVES` native
         results translated into ``other``: how closely the translation reads to the query's
-        ``reading`` (:meth:`_translation_cosines`; the query is embedded once, cached)."""
+        ``reading`` (:meth:`_translation_cosines`, one call for all their chunks)."""
+        twins: dict[str, list[str]] = {}  # doc id -> its twin's chunk keys
         for entry in ranked[:CROSS_LINGUAL_TWIN_NATIVES]:
             doc_id = entry["record"].doc_id
-            keys = generation.chunk_keys.get(f"{doc_id}|{other}", [])
-            cosines = self._translation_cosines(generation, reading, other, space, keys)
-            if cosines:
-                yield doc_id, max(cosines.values())
+            twins[doc_id] = generation.chunk_keys.get(f"{doc_id}|{other}", [])
+        keys = [key for chunk_keys in twins.values() for key in chunk_keys]
+        cosines = self._translation_cosines(generation, reading, other, space, keys)
+        for doc_id, chunk_keys in twins.items():
+            found = [cosines[key] for key in chunk_keys if key in cosines]
+            if found:
+                yield doc_id, max(found)
 
     def _translation_cosines(self, generation, translation, other, space, keys) -> dict:
         """Chunk key -> cosine of the chunk to a query's ``translation``, both as read by

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import zip_longest
 from pathlib import Path
 from typing import NamedTuple
 
@@ -182,6 +183,13 @@ class Glossary:
 def every_term(concepts: list[tuple[str, ...]]) -> list[str]:
     """The terms of ``concepts``, each once, at most :data:`MAX_EQUIVALENTS`."""
     return list(dict.fromkeys(term for terms in concepts for term in terms))[:MAX_EQUIVALENTS]
+
+
+def terms_by_rank(concepts: list[tuple[str, ...]]) -> list[str]:
+    """Every concept's first term, then every one's second..., each once, at most
+    :data:`MAX_EQUIVALENTS`: as many concepts as the cap allows, preferred terms first."""
+    ranked = (term for terms in zip_longest(*concepts) for term in terms if term)
+    return list(dict.fromkeys(ranked))[:MAX_EQUIVALENTS]
 
 
 def _standing_alone(named: dict[int, set[str]], written: str) -> set[int]:
