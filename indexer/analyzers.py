@@ -255,6 +255,23 @@ def content_words(text: str, locale: str, *, one_syllable: bool = False) -> list
     return list(words)
 
 
+@lru_cache(maxsize=4096)  # a query's text is asked by every locale of a glossary
+def dictionary_forms(text: str, locale: str) -> frozenset[str]:
+    """The verbs and adjectives of a Korean ``text`` in dictionary form ("잠겨서" ->
+    "잠기다"); empty in other languages, which are not analysed into stems."""
+    if base_locale(locale) != "ko":
+        return frozenset()
+    morphemes = _Kiwi.morphemes(normalize_text(text))
+    return frozenset(form + "다" for form, tag, _, _ in morphemes if tag in KOREAN_VERB_TAGS)
+
+
+def ends_in_verb_ending(word: str) -> bool:
+    """Whether Kiwi reads the Korean ``word`` as ending in a verb's ending ("느려지다":
+    느리 + 어 + 지 + 다), not as a noun ("과다", excess) or with a particle ("시간마다")."""
+    morphemes = _Kiwi.morphemes(normalize_text(word))
+    return bool(morphemes) and morphemes[-1][1].startswith("E")
+
+
 # What Kiwi reads after a stem: particles (J...), endings (E...) and suffixes (XS...).
 GRAMMAR_TAG_PREFIXES = ("J", "E", "XS")
 

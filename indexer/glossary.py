@@ -15,6 +15,10 @@ help center's writers keep anyway for consistent translations, and it is exact.
 A query names a term when it holds the term's index terms (:func:`~indexer.analyzers.tokenize`)
 and its words as written: "비밀번호를" names "비밀번호" and "orders" names "order", but
 "동기화" (synchronisation) does not name "비동기" (asynchronous), whose index term is 동기.
+A Korean verb or adjective written in dictionary form is named in every conjugation:
+"잠기다" (to be locked) by "잠겨서", "잠겼어요" and "잠긴", where the noun form "잠김" is
+named only as written (a writer who lists "알리다" for notifications would also catch
+every "알려주세요", please tell me: which verbs to list is the writers' choice).
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ import yaml
 from indexer.analyzers import (
     base_locale,
     content_words,
+    dictionary_forms,
+    ends_in_verb_ending,
     normalize_text,
     tokenize,
     written_in_script_of,
@@ -66,6 +72,18 @@ def term_key(text: str, locale: str) -> frozenset[str]:
             or not written_in_script_of(t, locale)
         }
     return frozenset(tokens)
+
+
+def _misread_verb(term: str, locale: str) -> bool:
+    """Whether a word of a Korean ``term`` ends in a verb's ending "-다" but is not one
+    verb in dictionary form as analysed."""
+    if base_locale(locale) != "ko":
+        return False
+    verbs = dictionary_forms(term, locale)
+    return any(
+        word.endswith("다") and word not in verbs and ends_in_verb_ending(word)
+        for word in term.split()
+    )
 
 
 def _own_key(term: str, locale: str) -> frozenset[str]:
@@ -126,13 +144,15 @@ class Glossary:
 
     def unfindable(self) -> list[tuple[str, str]]:
         """(locale, term) for each term no query can name: its analysis leaves no word to
-        look for (Korean "켜기", whose verb stem has one syllable; English "the")."""
+        look for (Korean "켜기", whose verb stem has one syllable; English "the"), or a
+        Korean verb in dictionary form is read as several ("느려지다": 느리다 + 지다), so
+        no conjugation names it."""
         return [
             (locale, term)
             for entry in self.entries
             for locale, terms in entry.items()
             for term in terms
-            if not _own_key(term, locale)
+            if not _own_key(term, locale) or _misread_verb(term, locale)
         ]
 
     def _terms_of(self, locale: str) -> _Terms:
@@ -163,19 +183,24 @@ class Glossary:
         named: dict[int, set[str]] = {}  # entry -> its terms the text names
         said = term_key(text, target)
         written = normalize_text(text).lower()
+        conjugated: set[str] = set()  # the text's verbs in dictionary form
         for locale in self.locales:
             if locale != target and not written_in_script_of(text, locale):
                 continue  # no Korean term in "password reset" (nor Kiwi's 500 MB to learn it)
             words = said if locale == target else term_key(text, locale)
+            verbs = dictionary_forms(text, locale)
+            conjugated |= verbs
             by_token = self._terms_of(locale).by_token
             for token in words:
                 for number, term, key in by_token.get(token, ()):
-                    if key <= words and all(word in written for word in term.split()):
+                    if key <= words and all(
+                        word in written or word in verbs for word in term.split()
+                    ):
                         named.setdefault(number, set()).add(term)
         by_entry = self._terms_of(target).by_entry
         concepts = (
             tuple(term for _, term, key in by_entry.get(number, ()) if not key <= said)
-            for number in sorted(_standing_alone(named, written))
+            for number in sorted(_standing_alone(named, written, conjugated))
         )
         return [terms for terms in concepts if terms]
 
@@ -192,11 +217,12 @@ def terms_by_rank(concepts: list[tuple[str, ...]]) -> list[str]:
     return list(dict.fromkeys(ranked))[:MAX_EQUIVALENTS]
 
 
-def _standing_alone(named: dict[int, set[str]], written: str) -> set[int]:
+def _standing_alone(named: dict[int, set[str]], written: str, verbs: set[str]) -> set[int]:
     """The entries of ``named`` with a term written outside every longer word of a named
     term holding it: "비활성화" (disable) holds 활성화 (enable), and Kiwi reads it as 비 +
     활성화, but names the enable entry only where 활성화 is written on its own. Whole words
-    of a phrase still count ("cancel order" names "cancel" and "order" too)."""
+    of a phrase still count ("cancel order" names "cancel" and "order" too), and so do the
+    ``verbs`` of the text in dictionary form, which are not written as such."""
     longer_words = {word for terms in named.values() for term in terms for word in term.split()}
 
     def stands_alone(term: str) -> bool:
@@ -204,7 +230,7 @@ def _standing_alone(named: dict[int, set[str]], written: str) -> set[int]:
         for word in longer_words:
             if term != word and term in word:
                 rest = rest.replace(word, " ")
-        return all(word in rest for word in term.split())
+        return all(word in rest or word in verbs for word in term.split())
 
     return {number for number, terms in named.items() if any(map(stands_alone, terms))}
 

@@ -47,7 +47,8 @@ def articles_check():
     for locale, term in store.glossary.unfindable():
         click.echo(
             f"WARNING {store.root / GLOSSARY_FILE}: {locale} term {term!r} is never found in a"
-            " query (nothing of it is left to look for once analysed); write it another way",
+            " query (nothing of it is left to look for once analysed, or a verb is not read"
+            " as one); write it another way",
             err=True,
         )
     if store.problems:

@@ -199,3 +199,30 @@ def test_terms_written_as_a_verb_form_are_found():
     assert glossary.equivalents("계정 잠김 풀기", "en") == ["locked"]
     assert glossary.equivalents("앱 튕김", "en") == ["crash"]
     assert glossary.equivalents("문이 잠겼어요", "en") == []  # the term itself is not written
+
+
+def test_verbs_in_dictionary_form_are_found_in_every_conjugation():
+    glossary, _ = Glossary.parse(
+        [
+            {"en": ["locked"], "ko": ["잠김", "잠기다"]},
+            {"en": ["slow"], "ko": ["느림", "느리다"]},
+            {"en": ["forgot"], "ko": ["까먹다"]},
+        ]
+    )
+    assert glossary.equivalents("문이 잠겼어요", "en") == ["locked"]
+    assert glossary.equivalents("계정이 잠겨서 로그인이 안 돼요", "en") == ["locked"]
+    assert glossary.equivalents("잠긴 계정 푸는 법", "en") == ["locked"]
+    assert glossary.equivalents("사이트가 너무 느려요", "en") == ["slow"]
+    assert glossary.equivalents("비번 까먹었어요", "en") == ["forgot"]
+    # Another verb sharing syllables is not the term, nor is the noun form's own word.
+    assert glossary.equivalents("문을 잠그세요", "en") == []
+    assert glossary.equivalents("느낌이 이상해요", "en") == []
+
+
+def test_a_verb_the_analyser_does_not_read_as_one_is_reported():
+    glossary, _ = Glossary.parse(
+        [{"en": ["slow"], "ko": ["느림", "느려지다"]}, {"en": ["excess"], "ko": ["과다"]}]
+    )
+    # Read alone, 느려지다 is 느리다 + 지다: no conjugation names it ("과다" is a noun).
+    assert glossary.unfindable() == [("ko", "느려지다")]
+    assert glossary.equivalents("점점 느려졌어요", "en") == []
