@@ -131,15 +131,6 @@ LEXICAL_CANDIDATES = 20  # articles the translated words may add to the semantic
 # The bridging model reading its own translation (a one-model plan) found 118 at 0.10: it
 # is used only when another model reads the locale.
 TRANSLATION_WEIGHT = 0.15
-# The same translation read by the bridging model too (e5, which already ranks the
-# candidates from the Korean words): the English text is read without the gap between
-# languages, in the space where the cosines are compared. Chosen on the fourteen
-# English-only sets (458 questions) with the MiniLM reading above kept: 0 / 0.3 / 0.45 /
-# 0.6 / 0.8 / 1.0 found 443 / 445 / 446 / 448 / 449 / 447 (MRR@10 0.869 / 0.867 / 0.863 /
-# 0.866 / 0.866 / 0.857); every weight lost the same one of the 84 Korean answers ("웰컴
-# 쿠폰", 2nd -> 7th behind English coupon articles). It costs one more e5 embedding, about
-# 24 ms per Korean search on 2 cores.
-TRANSLATION_BRIDGE_WEIGHT = 0.8
 # What a query costs is bounded: the semantic legs read its first 256 characters (longer
 # than every query of the evaluation sets; a 500-character Korean question took 1-3 s to
 # embed with e5, and the contact form sends the description as the customer types), and
@@ -816,8 +807,7 @@ class SearchEngine:
 
         They are found with the plan's bridging model, embedding the query with it only
         when some other locale has an article ``locale`` lacks, and ranked with the query's
-        translation too: by keywords, and read by the model ranking that locale and by the
-        bridging one. ``native``
+        translation too: by keywords, and read by the model ranking that locale. ``native``
         is the (model, query vector, text embedded) that ranked ``ranked``."""
         have = generation.doc_ids.get(locale, set())
         others = [
@@ -871,7 +861,6 @@ class SearchEngine:
                     found[key] = float(np.max(vectors.chunk_vectors(key) @ shifted))
             hubness = generation.hubness(space, other, list(found), locale)
             read = self._translation_cosines(generation, reading, other, space, found)
-            bridged = self._text_cosines(generation, reading, bridge, other, found)
             for doc_id, closeness in self._twin_reads(generation, ranked, reading, other, space):
                 twins[doc_id] = max(closeness, twins.get(doc_id, closeness))
             for key, cosine in found.items():
@@ -884,7 +873,6 @@ class SearchEngine:
                     - hubness.get(key, 0.0) / 2
                     + LEXICAL_WEIGHT * share
                     + TRANSLATION_WEIGHT * read.get(key, 0.0)
-                    + TRANSLATION_BRIDGE_WEIGHT * bridged.get(key, 0.0)
                 )
                 known = offered.get(record.doc_id)
                 if known is None or rank > known["rank"]:
@@ -1010,18 +998,13 @@ class SearchEngine:
         """Chunk key -> cosine of the chunk to a query's ``translation``, both as read by
         the model ranking ``other``; {} when that model is the bridging one (``space``)."""
         reader = self.plan.for_locale(other)
-        if reader is None or space_name(reader) == space:
+        if reader is None or not translation or space_name(reader) == space:
             return {}
-        return self._text_cosines(generation, translation, reader, other, keys)
-
-    def _text_cosines(self, generation, text, model, other, keys) -> dict:
-        """Chunk key -> cosine of ``other``'s chunk to ``text``, both read by ``model``;
-        {} without a text or the model's vectors of ``other``, or when embedding fails."""
-        vectors = generation.vectors(space_name(model), other)
-        if vectors is None or not text:
+        vectors = generation.vectors(space_name(reader), other)
+        if vectors is None:
             return {}
         try:
-            vector = self.query_vector(text[:QUERY_EMBED_CHARS], model)
+            vector = self.query_vector(translation[:QUERY_EMBED_CHARS], reader)
         except Exception:  # noqa: BLE001 - the bridging model's ranking still stands
             log.exception("embedding a query's translation failed")
             return {}

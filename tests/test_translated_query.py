@@ -53,32 +53,6 @@ def test_every_concept_of_a_question_is_read_not_only_the_first_ones(english_onl
     assert results.hits[0].id == INT_OVERFLOW
 
 
-MBI_LOCKOUT = "help/troubleshooting/miscellaneous/troubleshooting-mbi-account-lockout.md"
-
-
-@pytest.fixture(scope="module")
-def sign_in_articles(tmp_path_factory):
-    """Six real English articles on signing in (admin, two-factor, BI reports), which a
-    Korean site lacks (tests/data/admin_sign_in)."""
-    engine = SearchEngine(tmp_path_factory.mktemp("sign-in") / "index", embedder="auto")
-    engine.build(adobe_documents(Path(__file__).parent / "data" / "admin_sign_in"))
-    return engine
-
-
-def test_the_translation_is_read_by_the_bridging_model_too(sign_in_articles):
-    # "Analytics report service" is Commerce Intelligence (MBI). From the Korean words, e5
-    # put the admin sign-in article first; its reading of the glossary's English ("sign in, locked,
-    # analytics, reports, service...") puts the BI lockout article first.
-    results = sign_in_articles.search(
-        "분석 리포트 서비스 로그인 잠김",
-        locale="ko",
-        include_internal=True,
-        glossary=site_glossary(),
-    )
-    assert results.hits[0].id == MBI_LOCKOUT
-    assert results.hits[0].cross_lingual
-
-
 BILINGUAL = {
     "reset-password",
     "cancel-order",
