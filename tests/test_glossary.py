@@ -214,7 +214,7 @@ def test_verbs_in_dictionary_form_are_found_in_every_conjugation():
     assert glossary.equivalents("잠긴 계정 푸는 법", "en") == ["locked"]
     assert glossary.equivalents("사이트가 너무 느려요", "en") == ["slow"]
     assert glossary.equivalents("비번 까먹었어요", "en") == ["forgot"]
-    # Another verb sharing syllables is not the term, nor is the noun form's own word.
+    # A verb or a noun sharing syllables with a term is not it (잠그다, to lock up; 느낌).
     assert glossary.equivalents("문을 잠그세요", "en") == []
     assert glossary.equivalents("느낌이 이상해요", "en") == []
 
