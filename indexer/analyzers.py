@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable
 from functools import cache, lru_cache
 
 from whoosh.analysis import (
@@ -50,6 +51,12 @@ def base_locale(locale: str) -> str:
     return re.split(r"[-_]", locale or "en")[0].lower()
 
 
+# Texts up to this long (queries, their words, glossary terms, titles) keep their analysis
+# in a bounded cache (a few MB): one Korean search asks for it from the keyword leg, the
+# glossary in each locale and the translation. Longer texts (chunks) are analysed each time.
+CACHED_ANALYSIS_CHARS = 256
+
+
 class _Kiwi:
     """One process-wide Kiwi analyser, created on first use (loading it takes ~1 s)."""
 
@@ -57,15 +64,28 @@ class _Kiwi:
     _lock = threading.Lock()
 
     @classmethod
-    def morphemes(cls, text: str) -> list[tuple[str, str, int, int]]:
+    def morphemes(cls, text: str) -> tuple[tuple[str, str, int, int], ...]:
         """(morpheme, tag, start, end) for every morpheme of ``text``."""
+        if len(text) <= CACHED_ANALYSIS_CHARS:
+            return cls._short_text(text)
+        return cls._analyse(text)
+
+    @classmethod
+    def _analyse(cls, text: str) -> tuple[tuple[str, str, int, int], ...]:
         with cls._lock:
             if cls._instance is None:
                 from kiwipiepy import Kiwi
 
                 cls._instance = Kiwi()
             analysed = cls._instance.tokenize(text)
-        return [(t.form.lower(), t.tag.split("-")[0], t.start, t.start + t.len) for t in analysed]
+        return tuple(
+            (t.form.lower(), t.tag.split("-")[0], t.start, t.start + t.len) for t in analysed
+        )
+
+    @classmethod
+    @lru_cache(maxsize=4096)
+    def _short_text(cls, text: str) -> tuple[tuple[str, str, int, int], ...]:
+        return cls._analyse(text)
 
     @classmethod
     def tokens(cls, text: str) -> list[tuple[str, int, int]]:
@@ -76,7 +96,7 @@ class _Kiwi:
 NOUN_TAGS = frozenset({"NNG", "NNP"})
 
 
-def _expand_nouns(morphemes: list[tuple[str, str, int, int]]) -> list[tuple[str, int, int]]:
+def _expand_nouns(morphemes: Iterable[tuple[str, str, int, int]]) -> list[tuple[str, int, int]]:
     """Content morphemes plus the compounds and bigrams that make noun splits agree.
 
     Kiwi splits "비밀번호를" into 비밀+번호 but keeps "비밀번호" whole; emitting the joined
@@ -255,7 +275,6 @@ def content_words(text: str, locale: str, *, one_syllable: bool = False) -> list
     return list(words)
 
 
-@lru_cache(maxsize=4096)  # a query's text is asked by every locale of a glossary
 def dictionary_forms(text: str, locale: str) -> frozenset[str]:
     """The verbs and adjectives of a Korean ``text`` in dictionary form ("잠겨서" ->
     "잠기다"); empty in other languages, which are not analysed into stems."""
@@ -276,7 +295,6 @@ def ends_in_verb_ending(word: str) -> bool:
 GRAMMAR_TAG_PREFIXES = ("J", "E", "XS")
 
 
-@lru_cache(maxsize=4096)
 def misread_by_kiwi(word: str) -> bool:
     """Whether Kiwi takes the Korean ``word`` apart as it does a misspelt one: into pieces
     ending in neither a particle nor an ending ("환블" -> root 환 + auxiliary verb 블, of
