@@ -46,9 +46,18 @@ cache_option = click.option(
 @data_option
 @click.option(
     "--datasets",
-    default=",".join(ALL_DATASETS),
-    show_default=True,
-    help="Comma-separated datasets.",
+    default=None,
+    help="Comma-separated datasets.  [default: none with --questions, else all: "
+    f"{','.join(ALL_DATASETS)}]",
+)
+@click.option(
+    "--questions",
+    "question_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A question file of your own, asked of the bilingual site as the cross-lingual sets "
+    'are: one JSON object per line, {"query": "...", "relevant": "<article id>"}, every '
+    "answer an article the site has in English only (or every one in Korean). Repeatable.",
 )
 @click.option(
     "--backends",
@@ -61,22 +70,31 @@ cache_option = click.option(
     "--tune", is_flag=True, help="Grid over fusion settings on the tuning splits instead."
 )
 @cache_option
-def eval_command(data, datasets, backends, limit_queries, tune, cache_dir):
+def eval_command(data, datasets, question_files, backends, limit_queries, tune, cache_dir):
     """Print keyword, dense and hybrid nDCG@10 / Recall@100 on the public sets."""
     from bench import evaluate
 
     _offline()
+    if datasets is None:
+        datasets = "" if question_files else ",".join(ALL_DATASETS)
     names = _names(datasets, ALL_DATASETS, "dataset")
     backend_names = _names(backends, evaluate.BACKENDS, "backend")
     if not data.exists():
         raise click.ClickException(f"no evaluation data in {data} (see --data)")
+    if tune and question_files:
+        raise click.UsageError("--tune chooses fusion on the public sets; drop --questions")
     if tune:
         from bench import tuning
 
         results = tuning.tune(data, names, backend_names, limit_queries, cache_dir)
         click.echo(tuning.format_tuning(results))
         return
-    rows = evaluate.evaluate(data, names, backend_names, limit_queries, cache_dir)
+    try:
+        rows = evaluate.evaluate(
+            data, names, backend_names, limit_queries, cache_dir, questions=question_files
+        )
+    except ValueError as exc:  # a question file that cannot be used: say where
+        raise click.ClickException(str(exc)) from exc
     click.echo(evaluate.format_table(rows))
 
 

@@ -277,27 +277,31 @@ def load_crosslingual(
     questions: Path = CROSSLINGUAL,
     articles: Path = ARTICLES,
     limit: int | None = None,
-    split: str = "ko→en",
-    answers: str = "en",
+    split: str | None = "ko→en",
+    answers: str | None = "en",
 ) -> Dataset:
     """Korean questions asked of a bilingual site: the sample articles in English and
     Korean plus the English side of the Adobe KB, as the real one is: native results compete
     with the foreign ones, and the cross-lingual ranking sees the site's own Korean text.
-    With ``answers="en"`` every answer exists only in English; with ``"ko"`` in Korean.
+    With ``answers="en"`` every answer exists only in English; with ``"ko"`` in Korean; with
+    None the file says which (:func:`answer_locale`), and ``split`` defaults to its name.
 
     Every question set shares the name ``crosslingual_ko`` (and so its embedding cache);
     ``split`` tells them apart in the table."""
     english = sample_documents(articles, "en") + adobe_documents(data)
     korean = sample_documents(articles, "ko")
     documents = english + korean
-    if answers == "en":
-        known = {doc.id for doc in english} - {doc.id for doc in korean}
-    else:
-        known = {doc.id for doc in korean}
+    answerable = {
+        "en": {doc.id for doc in english} - {doc.id for doc in korean},
+        "ko": {doc.id for doc in korean},
+    }
+    rows = read_questions(Path(questions))
+    answers = answers or answer_locale(rows, answerable, questions)
+    split = split or f"ko→{answers} {Path(questions).name}"
     queries: dict[str, str] = {}
     qrels: dict[str, dict[str, int]] = {}
-    for number, row in enumerate(_read_jsonl(Path(questions))):
-        if row["relevant"] not in known:
+    for number, row in enumerate(rows):
+        if row["relevant"] not in answerable[answers]:
             raise ValueError(f"{questions}: line {number + 1} names unknown {row['relevant']!r}")
         qid = f"x{number}"
         queries[qid] = row["query"]
@@ -306,6 +310,52 @@ def load_crosslingual(
     qrels = {qid: qrels[qid] for qid in queries}
     return Dataset(
         CROSSLINGUAL_NAME, split, answers, tuple(documents), queries, qrels, query_locale="ko"
+    )
+
+
+def read_questions(path: Path) -> list[dict]:
+    """The rows of a question file: one JSON object per line with a "query" and the id of
+    the "relevant" article (other keys, such as "style", are notes)."""
+    rows = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read ({exc})") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}: line {number} is not JSON ({exc.msg})") from exc
+        if not isinstance(row, dict) or not all(
+            isinstance(row.get(key), str) and row[key].strip() for key in ("query", "relevant")
+        ):
+            raise ValueError(f'{path}: line {number} needs a "query" and a "relevant" article')
+        rows.append(row)
+    if not rows:
+        raise ValueError(f"{path}: no questions")
+    return rows
+
+
+def answer_locale(rows: list[dict], answerable: dict[str, set[str]], path) -> str:
+    """The language every answer of a question file is in: "en" when each is an article
+    the site has in English only, "ko" when each is in Korean."""
+    for locale, ids in answerable.items():
+        if all(row["relevant"] in ids for row in rows):
+            return locale
+    unknown = [
+        row["relevant"]
+        for row in rows
+        if not any(row["relevant"] in ids for ids in answerable.values())
+    ]
+    if unknown:
+        raise ValueError(
+            f"{path}: no article {unknown[0]!r} on the site (ids are a sample article's, such "
+            'as "reset-password", or an Adobe KB path, such as "help/faq/...md")'
+        )
+    raise ValueError(
+        f"{path}: mixes answers in English only and in Korean; put each kind in its own file"
     )
 
 

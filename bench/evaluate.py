@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from bench import datasets as ds
@@ -327,14 +328,25 @@ def evaluate(
     limit: int | None = None,
     cache_dir: Path | None = DEFAULT_CACHE,
     log: Log = stderr,
+    questions: Sequence[Path] = (),
 ) -> list[Row]:
-    """Every requested dataset with every backend, plus bm25s: the rows of the table."""
+    """Every requested dataset with every backend, plus bm25s: the rows of the table.
+    ``questions`` are question files of one's own, asked of the bilingual site as the
+    cross-lingual sets are (:func:`bench.datasets.load_crosslingual`)."""
+    loaders = [(name, partial(ds.load, name, data, limit=limit)) for name in datasets]
+    loaders += [
+        (
+            str(path),
+            partial(ds.load_crosslingual, data, path, limit=limit, split=None, answers=None),
+        )
+        for path in questions
+    ]
     rows: list[Row] = []
-    for name in datasets:
-        dataset = ds.load(name, data, limit=limit)
+    for name, load in loaders:
+        dataset = load()
         log(f"{name}: {len(dataset.documents)} documents, {len(dataset.queries)} queries")
         for backend in backends:
-            if name in ds.CROSSLINGUAL_SETS:
+            if dataset.name == ds.CROSSLINGUAL_NAME:
                 rows.extend(crosslingual_rows(dataset, backend, cache_dir, log))
             else:
                 rows.extend(engine_rows(dataset, backend, cache_dir, log))

@@ -3,9 +3,12 @@ language each set promises (an answer in a draft could never be found, and would
 a miss of the engine)."""
 
 import json
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from bench.cli import eval_command
 from bench.datasets import ARTICLES, CROSSLINGUAL_SETS, sample_documents
 
 PUBLISHED = {locale: {d.id for d in sample_documents(ARTICLES, locale)} for locale in ("en", "ko")}
@@ -23,3 +26,55 @@ def test_every_sample_answer_is_published_in_the_promised_language_only(name):
         assert row["relevant"] in PUBLISHED[answers], row
         if answers == "en":  # the point of the set: no Korean version exists
             assert row["relevant"] not in PUBLISHED["ko"], row
+
+
+# `portal eval --questions`: a reviewer's own Korean questions, asked of the same bilingual
+# site as the sets above. MiniLM keeps the run short: the file's handling is under test here,
+# the models' quality is what the evaluation itself reports.
+DATA = Path(__file__).parent / "data"
+GIFT_CARDS = "gift-cards-overseas-cards"  # an English-only sample article
+INT_OVERFLOW = "help/troubleshooting/database/int-biginit-schema-update-request.md"
+
+
+def run_eval(tmp_path, lines: list[str]):
+    questions = tmp_path / "mine.jsonl"
+    questions.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["--data", str(DATA), "--backends", "minilm", "--cache-dir", str(tmp_path / "cache")]
+    return CliRunner().invoke(eval_command, [*args, "--questions", str(questions)])
+
+
+def test_own_questions_are_evaluated_against_the_site_and_reported_by_file_name(tmp_path):
+    rows = [
+        {"query": "해외 카드로 기프트카드 결제", "relevant": GIFT_CARDS, "style": "short"},
+        {"query": "상품 등록하는데 DB id 값이 int 범위 넘음", "relevant": INT_OVERFLOW},
+    ]
+    result = run_eval(tmp_path, [json.dumps(row, ensure_ascii=False) for row in rows])
+    assert result.exit_code == 0, result.output
+    site = [line for line in result.output.splitlines() if "site: ko search" in line]
+    assert len(site) == 1 and "ko→en mine.jsonl" in site[0]
+    assert site[0].rstrip(" |").endswith("| 2"), site[0]  # both questions asked
+    assert "scifact" not in result.output  # only the file: no public set was run
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (['{"query": "환불", "relevant": "no-such-article"}'], "no article 'no-such-article'"),
+        (['{"query": "환불"}'], 'line 1 needs a "query" and a "relevant" article'),
+        (
+            ['{"query": "비번", "relevant": "gift-cards-overseas-cards"}', "{oops"],
+            "line 2 is not JSON",
+        ),
+        (
+            [
+                f'{{"query": "기프트카드", "relevant": "{GIFT_CARDS}"}}',
+                '{"query": "비번", "relevant": "reset-password"}',
+            ],
+            "mixes answers in English only and in Korean",
+        ),
+    ],
+)
+def test_a_question_file_that_cannot_be_used_is_refused_with_the_reason(tmp_path, lines, message):
+    result = run_eval(tmp_path, lines)
+    assert result.exit_code == 1
+    assert message in result.output and "mine.jsonl" in result.output
