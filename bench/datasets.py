@@ -77,6 +77,12 @@ CROSSLINGUAL_BLIND13 = REPO / "bench" / "data" / "crosslingual_ko_blind13.jsonl"
 # session's last change, measured once at its end; none within 0.75 string similarity of
 # an earlier set's query (36, 35 without a Latin letter).
 CROSSLINGUAL_BLIND14 = REPO / "bench" / "data" / "crosslingual_ko_blind14.jsonl"
+# Back to the everyday brief of sets 5-7 (ten each: question, short, colloquial, mixed) on
+# 40 articles drawn at random among every English-only one (5 pages with nothing to ask
+# skipped), written blind at the start of the twelfth session without seeing any earlier
+# question, measured once after its engine change (a cache, same rankings); none within 0.75
+# string similarity of an earlier set's query.
+CROSSLINGUAL_BLIND15 = REPO / "bench" / "data" / "crosslingual_ko_blind15.jsonl"
 # Korean questions whose answer the site has in Korean: foreign results must not push it down.
 NATIVE_KO = REPO / "bench" / "data" / "native_ko.jsonl"
 # Short, colloquial, slang and mixed-script Korean queries with a Korean answer, written by a
@@ -132,6 +138,7 @@ CROSSLINGUAL_SETS = {
     f"{CROSSLINGUAL_NAME}_blind12": (CROSSLINGUAL_BLIND12, "ko→en blind 12", "en"),
     f"{CROSSLINGUAL_NAME}_blind13": (CROSSLINGUAL_BLIND13, "ko→en blind 13", "en"),
     f"{CROSSLINGUAL_NAME}_blind14": (CROSSLINGUAL_BLIND14, "ko→en blind 14", "en"),
+    f"{CROSSLINGUAL_NAME}_blind15": (CROSSLINGUAL_BLIND15, "ko→en blind 15", "en"),
     "native_ko": (NATIVE_KO, "ko→ko, cross-lingual on", "ko"),
     "native_ko_colloquial": (NATIVE_KO_COLLOQUIAL, "ko→ko colloquial, cross-lingual on", "ko"),
     "native_ko_blind2": (NATIVE_KO_BLIND2, "ko→ko blind 2, cross-lingual on", "ko"),
