@@ -31,3 +31,20 @@ def test_a_fresh_contact_form_marks_no_field_invalid_for_assistive_technology(li
         if prop["name"] == "invalid" and prop["value"]["value"] != "false"
     ]
     assert invalid == []
+
+
+def test_only_a_suggestion_in_another_language_carries_a_language_badge(live_url, new_page):
+    # The badge is hidden on Korean suggestions; a class's display rule once showed it anyway,
+    # as an empty grey pill after every Korean title.
+    page = new_page(locale="ko-KR")
+    page.goto(f"{live_url}/ko/contact")
+    page.get_by_label("제목").press_sequentially("환불 처리 기간", delay=30)
+    korean = page.locator(".form-suggestion").first
+    expect(korean.locator(".suggestion-title")).to_contain_text("환불")
+    expect(korean.locator(".suggestion-locale")).to_be_hidden()
+
+    page.get_by_label("제목").fill("")
+    page.get_by_label("제목").press_sequentially("카카오페이로 결제할 수 있나요", delay=30)
+    english = page.locator(".form-suggestion", has_text="Payment methods").first
+    expect(english.locator(".suggestion-locale")).to_be_visible()
+    expect(english.locator(".suggestion-locale")).to_have_text("EN")
