@@ -88,19 +88,22 @@ class _Kiwi:
         return cls._analyse(text)
 
     @classmethod
-    def tokens(cls, text: str) -> list[tuple[str, int, int]]:
+    def tokens(cls, text: str, pieces: bool = True) -> list[tuple[str, int, int]]:
         """(morpheme, start, end) for the content morphemes of ``text``."""
-        return _expand_nouns(cls.morphemes(text))
+        return _expand_nouns(cls.morphemes(text), pieces)
 
 
 NOUN_TAGS = frozenset({"NNG", "NNP"})
 
 
-def _expand_nouns(morphemes: Iterable[tuple[str, str, int, int]]) -> list[tuple[str, int, int]]:
+def _expand_nouns(
+    morphemes: Iterable[tuple[str, str, int, int]], pieces: bool = True
+) -> list[tuple[str, int, int]]:
     """Content morphemes plus the compounds and bigrams that make noun splits agree.
 
     Kiwi splits "비밀번호를" into 비밀+번호 but keeps "비밀번호" whole; emitting the joined
-    compound of adjacent nouns and the bigrams of long nouns gives both forms the same terms.
+    compound of adjacent nouns and the bigrams of long nouns (the ``pieces``) gives both
+    forms the same terms.
     """
     out: list[tuple[str, int, int]] = []
     run: list[tuple[str, int, int]] = []
@@ -121,7 +124,7 @@ def _expand_nouns(morphemes: Iterable[tuple[str, str, int, int]]) -> list[tuple[
         else:
             flush()
         out.append((form, start, end))
-        if tag in NOUN_TAGS and len(form) >= 3:
+        if pieces and tag in NOUN_TAGS and len(form) >= 3:
             out.extend((form[i : i + 2], start + i, start + i + 2) for i in range(len(form) - 1))
     flush()
     return out
@@ -322,6 +325,13 @@ def tokenize(text: str, locale: str) -> list[str]:
     return [t.text for t in analyzer_for(locale)(normalize_text(text))]
 
 
+def whole_terms(terms: Iterable[str]) -> set[str]:
+    """The ``terms`` that are no part of a longer one among them: of a Korean phrase's
+    terms 상품권 / 상품 / 품권 (gift certificate and its pieces), 상품권 alone."""
+    terms = set(terms)
+    return {t for t in terms if not any(t != other and t in other for other in terms)}
+
+
 @cache
 def _word_pattern(locale: str):
     """The tokenizer regex of ``locale``'s analyzer when every later step maps one word to
@@ -349,14 +359,20 @@ def _word_terms(locale: str) -> dict[str, str | None]:
 
 
 @lru_cache(maxsize=4096)
-def term_spans(text: str, locale: str) -> tuple[tuple[str, int, int], ...]:
+def term_spans(text: str, locale: str, pieces: bool = True) -> tuple[tuple[str, int, int], ...]:
     """(term, start, end) for each term of ``text``; offsets index into ``text`` itself.
+
+    Without ``pieces``, long Korean nouns are not cut into the two-syllable pieces the index
+    matches their compounds by: marked in a snippet, the piece "프트" of a query's
+    "기프트카드" lit up inside "소프트웨어" (software).
 
     Cached: snippets of popular chunks are cut again and again. Where the analyzer works
     word by word, each distinct word is analysed once per process (a section's worth of
     Whoosh token objects cost ~2 ms); Korean analysis runs on the whole text.
     """
     pattern = _word_pattern(locale)
+    if pattern is None and not pieces and base_locale(locale) == "ko":
+        return tuple(_Kiwi.tokens(text, pieces=False))
     if pattern is None:
         analyzer = analyzer_for(locale)
         return tuple((t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True))

@@ -38,6 +38,7 @@ from indexer.analyzers import (
     ends_in_verb_ending,
     normalize_text,
     tokenize,
+    whole_terms,
     written_in_script_of,
 )
 
@@ -90,8 +91,7 @@ def _own_key(term: str, locale: str) -> frozenset[str]:
     """What a query must contain to use ``term``: its key without the pieces of its
     compounds. Korean analysis depends on the context: "비밀번호" alone is 비밀 + 번호 +
     비밀번호, before "비번" it is 비밀번호 alone, and both queries name the term."""
-    key = term_key(term, locale)
-    return frozenset(t for t in key if not any(t != other and t in other for other in key))
+    return frozenset(whole_terms(term_key(term, locale)))
 
 
 @dataclass

@@ -11,7 +11,7 @@ SNIPPET_CHARS = 220
 
 def make_snippet(text: str, query_terms: set[str], locale: str, size: int = SNIPPET_CHARS) -> str:
     """HTML-safe excerpt of ``text`` around the densest run of ``query_terms``."""
-    spans = [(s, e) for term, s, e in term_spans(text, locale) if term in query_terms]
+    spans = [(s, e) for term, s, e in term_spans(text, locale, pieces=False) if term in query_terms]
     start = 0
     if spans:
         # The window of `size` chars holding the most matches, starting a little before one.

@@ -35,7 +35,13 @@ from typing import NamedTuple
 from whoosh import index
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
-from indexer.analyzers import analyzer_for, base_locale, misread_by_kiwi, normalize_text
+from indexer.analyzers import (
+    analyzer_for,
+    base_locale,
+    misread_by_kiwi,
+    normalize_text,
+    whole_terms,
+)
 from indexer.chunking import Chunk
 from indexer.documents import Document
 from indexer.termmatrix import SCORED_FIELDS, TermMatrix, chunk_terms
@@ -57,7 +63,8 @@ class KeywordHits(NamedTuple):
     """What one keyword search found."""
 
     scores: dict[str, float]  # chunk key -> BM25F, best first
-    matched: set[str]  # the query's terms and typo variants, for highlighting
+    # To mark in snippets: the query's terms, their typo variants, related phrases whole.
+    matched: set[str]
     ceiling: float  # the most a chunk could score: each term saturated in every field
     # Typed words the analyzer lost ("환블") -> the indexed word each most likely means.
     corrections: dict[str, str] = {}  # shared default, never mutated
@@ -331,11 +338,14 @@ class KeywordIndex:
             self.open()
         terms = self.rarest(self.query_terms(text))
         weights = dict.fromkeys(terms, 1.0)
+        unmarked: set[str] = set()  # pieces of a related phrase, which snippets mark whole
         for phrase in related:
             pieces = self.query_terms(phrase)
             share = RELATED_WEIGHT / len(pieces) if pieces else 0.0
             for piece in pieces:
                 weights[piece] = max(weights.get(piece, 0.0), share)
+            unmarked.update(set(pieces) - whole_terms(pieces))
+        unmarked -= set(terms)
         expansions = self.typo_variants(text, terms)
         room = max(0, MAX_SCORED_TERMS - len(terms))
         for word in [word for word in expansions if word not in weights][:room]:
@@ -347,7 +357,8 @@ class KeywordIndex:
             variants = [(term, weight)] + [(v, 0.8 * weight) for v in expansions.get(term, [])]
             best = 0.0  # a chunk holds the word or one of its variants: the best counts
             for variant, boost in variants:
-                matched.add(variant)
+                if term not in unmarked:
+                    matched.add(variant)
                 own = [
                     (field, variant, FIELD_BOOSTS[field] * boost)
                     for field in TEXT_FIELDS

@@ -6,6 +6,7 @@ import pytest
 
 from indexer.analyzers import analyzer_for, term_spans, tokenize
 from indexer.chunking import Document, chunk_document, markdown_to_text
+from indexer.highlight import make_snippet
 from portal.rendering import render_markdown
 
 
@@ -54,6 +55,15 @@ def test_highlight_spans_are_the_terms_the_index_holds(locale):
     assert [term for term, _, _ in spans] == tokenize(text, locale)
     analysed = analyzer_for(locale)(text, chars=True)
     assert spans == tuple((t.text, t.startchar, t.endchar) for t in analysed)
+
+
+def test_a_snippet_marks_whole_korean_words_not_the_pieces_of_longer_ones():
+    # "기프트카드" is indexed with its two-syllable pieces too (기프, 프트, 트카...), so that
+    # "기프트 카드" finds it; marked in a snippet, its piece "프트" lit up in "소프트웨어".
+    text = "소프트웨어 코드는 반품할 수 없습니다. 남은 기프트카드 잔액은 사라집니다."
+    snippet = make_snippet(text, set(tokenize("기프트카드", "ko")), "ko")
+    assert "<mark>기프트카드</mark>" in snippet
+    assert "소프트웨어" in snippet
 
 
 def test_chunks_follow_second_and_third_level_headings_but_not_code():

@@ -8,6 +8,7 @@ from bench.datasets import ARTICLES
 from indexer import Document, SearchEngine
 from indexer.chunking import chunk_document
 from indexer.glossary import Glossary, GlossaryError
+from indexer.highlight import make_snippet
 from indexer.keyword import KeywordIndex
 from portal.search import SearchService
 from portal.store import ArticleStore
@@ -97,6 +98,20 @@ def test_equivalents_count_less_than_the_words_typed(tmp_path):
 
     assert found() == ["door-code"]
     assert found(GLOSSARY.equivalents("비번", "ko")) == ["door-code", "reset-password"]
+
+
+def test_a_related_phrase_is_marked_whole_not_by_its_pieces(tmp_path):
+    # The glossary relates "상품권" (gift certificate) to "기프트카드": its piece "상품"
+    # (product) was marked wherever an article mentions products.
+    text = "상품권과 기프트카드는 같은 상품 페이지에서 삽니다."
+    keyword = KeywordIndex(tmp_path / "ko", "ko")
+    doc = korean("gift", "기프트카드", text)
+    keyword.write([(doc, chunk_document(doc))], [])
+    keyword.open()
+    hits = keyword.search("기프트카드", limit=10, related=["상품권"])
+    snippet = make_snippet(text, hits.matched, "ko")
+    assert "<mark>상품권</mark>" in snippet and "<mark>기프트카드</mark>" in snippet
+    assert "같은 상품 페이지" in snippet
 
 
 def test_the_site_searches_with_its_writers_glossary(tmp_path, articles_dir):
