@@ -38,6 +38,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from indexer.analyzers import (
     analyzer_for,
     base_locale,
+    dictionary_forms,
     misread_by_kiwi,
     normalize_text,
     whole_terms,
@@ -346,13 +347,16 @@ class KeywordIndex:
                 weights[piece] = max(weights.get(piece, 0.0), share)
             unmarked.update(set(pieces) - whole_terms(pieces))
         unmarked -= set(terms)
+        # A verb stem of one syllable (사 of 사려는데, 되 of 돼요) still scores, but marked in
+        # a snippet it lit up the 사 of 택배사 (courier) and the 됩 of 됩니다.
+        unmarked.update(verb[:-1] for verb in dictionary_forms(text, self.locale) if len(verb) == 2)
         expansions = self.typo_variants(text, terms)
         room = max(0, MAX_SCORED_TERMS - len(terms))
         for word in [word for word in expansions if word not in weights][:room]:
             weights[word] = 1.0  # a typed word the analyzer lost: its variants score for it
         if not weights:
             return KeywordHits({}, set(), 0.0)
-        clauses, matched, ceiling = [], set(terms), 0.0
+        clauses, matched, ceiling = [], set(terms) - unmarked, 0.0
         for term, weight in weights.items():
             variants = [(term, weight)] + [(v, 0.8 * weight) for v in expansions.get(term, [])]
             best = 0.0  # a chunk holds the word or one of its variants: the best counts

@@ -7,6 +7,7 @@ import pytest
 from indexer.analyzers import analyzer_for, term_spans, tokenize
 from indexer.chunking import Document, chunk_document, markdown_to_text
 from indexer.highlight import make_snippet
+from indexer.keyword import KeywordIndex
 from portal.rendering import render_markdown
 
 
@@ -64,6 +65,21 @@ def test_a_snippet_marks_whole_korean_words_not_the_pieces_of_longer_ones():
     snippet = make_snippet(text, set(tokenize("기프트카드", "ko")), "ko")
     assert "<mark>기프트카드</mark>" in snippet
     assert "소프트웨어" in snippet
+
+
+def test_a_snippet_does_not_mark_one_syllable_verb_stems_of_the_query(tmp_path):
+    # "사려는데" (want to buy) holds the stem 사, which Kiwi also finds in 택배사 (courier);
+    # "돼요" holds 되, the stem of every 됩니다.
+    text = "기프트카드는 택배사에서 보내지 않습니다. 해외 카드로도 결제가 됩니다."
+    doc = Document("gift", "ko", "기프트카드", text)
+    keyword = KeywordIndex(tmp_path / "ko", "ko")
+    keyword.write([(doc, chunk_document(doc))], [])
+    keyword.open()
+    hits = keyword.search("기프트카드 사려는데 안 돼요", limit=5)
+    assert hits.scores  # found, by its words
+    snippet = make_snippet(text, hits.matched, "ko")
+    assert "<mark>기프트카드</mark>" in snippet
+    assert "택배사에서" in snippet and "결제가 됩니다" in snippet
 
 
 def test_chunks_follow_second_and_third_level_headings_but_not_code():
