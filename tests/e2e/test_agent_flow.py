@@ -65,3 +65,18 @@ def test_agent_links_a_suggested_korean_article_and_the_customer_sees_it(
     expect(link).to_have_attribute("href", re.compile(r"/ko/articles/refund-timelines$"))
     link.click()
     expect(customer.get_by_role("heading", name=KOREAN_TITLE).first).to_be_visible()
+
+
+def test_staff_find_their_tools_at_the_top_of_every_page(live_url, new_page):
+    agent = new_page()
+    agent.goto(f"{live_url}/login")
+    agent.get_by_label("Email").fill("agent@example.com")
+    agent.get_by_label("Password").fill("agent-demo-pass")
+    agent.get_by_role("button", name="Sign in").click()
+    agent.goto(f"{live_url}/en/")  # a customer page, seen by a signed-in agent
+    staff = agent.get_by_role("navigation", name="Staff")
+    staff.get_by_role("link", name="Ticket queue").click()
+    agent.wait_for_url(re.compile(r"/agent/$"))
+    expect(staff.get_by_role("link", name="Ticket queue")).to_have_attribute("aria-current", "page")
+    staff.get_by_role("button", name="Sign out").click()
+    expect(agent.get_by_role("navigation", name="Staff")).to_have_count(0)
