@@ -11,7 +11,12 @@ SNIPPET_CHARS = 220
 
 def make_snippet(text: str, query_terms: set[str], locale: str, size: int = SNIPPET_CHARS) -> str:
     """HTML-safe excerpt of ``text`` around the densest run of ``query_terms``."""
-    spans = [(s, e) for term, s, e in term_spans(text, locale, pieces=False) if term in query_terms]
+    # In reading order, the longest first where several start together: a compound the
+    # query names ("비밀번호" = 비밀 + 번호) is marked whole, not only its second noun.
+    spans = sorted(
+        ((s, e) for term, s, e in term_spans(text, locale, pieces=False) if term in query_terms),
+        key=lambda span: (span[0], -span[1]),
+    )
     start = 0
     if spans:
         # The window of `size` chars holding the most matches, starting a little before one.

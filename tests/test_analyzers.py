@@ -67,6 +67,12 @@ def test_a_snippet_marks_whole_korean_words_not_the_pieces_of_longer_ones():
     assert "소프트웨어" in snippet
 
 
+def test_a_snippet_marks_a_compound_the_query_names_whole():
+    # Kiwi reads "비밀번호를" as 비밀 + 번호; the compound 비밀번호 is a term of its own.
+    snippet = make_snippet("비밀번호를 바꾸세요", {"번호", "비밀번호"}, "ko")
+    assert snippet.startswith("<mark>비밀번호</mark>를")
+
+
 def test_a_snippet_does_not_mark_one_syllable_verb_stems_of_the_query(tmp_path):
     # "사려는데" (want to buy) holds the stem 사, which Kiwi also finds in 택배사 (courier);
     # "돼요" holds 되, the stem of every 됩니다.
