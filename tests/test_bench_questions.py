@@ -78,3 +78,12 @@ def test_a_question_file_that_cannot_be_used_is_refused_with_the_reason(tmp_path
     result = run_eval(tmp_path, lines)
     assert result.exit_code == 1
     assert message in result.output and "mine.jsonl" in result.output
+
+
+def test_the_articles_a_question_file_may_name_are_listed_with_their_titles():
+    result = CliRunner().invoke(eval_command, ["--data", str(DATA), "--list-answers", "en"])
+    assert result.exit_code == 0, result.output
+    listed = dict(line.split("\t") for line in result.output.splitlines())
+    assert listed[GIFT_CARDS] == "Buy gift cards with a card issued outside Korea"
+    assert INT_OVERFLOW in listed  # the Adobe KB's English articles too
+    assert "reset-password" not in listed  # the site has it in Korean
