@@ -335,10 +335,9 @@ def whole_terms(terms: Iterable[str]) -> set[str]:
 @cache
 def _word_pattern(locale: str):
     """The tokenizer regex of ``locale``'s analyzer when every later step maps one word to
-    at most one term on its own (lowercase, stop words, stemming); else None (Korean
-    morphemes depend on context, CJK bigrams split words)."""
-    lang = base_locale(locale)
-    if lang == "ko" or lang in CJK_BIGRAM_LOCALES:
+    at most one term on its own (lowercase, stop words, stemming); else None (CJK bigrams
+    split words; Korean, whose morphemes depend on context, never asks)."""
+    if base_locale(locale) in CJK_BIGRAM_LOCALES:
         return None
     tokenizer = getattr(analyzer_for(locale), "items", [None])[0]
     return tokenizer.expression if isinstance(tokenizer, RegexTokenizer) else None
@@ -370,9 +369,9 @@ def term_spans(text: str, locale: str, pieces: bool = True) -> tuple[tuple[str, 
     word by word, each distinct word is analysed once per process (a section's worth of
     Whoosh token objects cost ~2 ms); Korean analysis runs on the whole text.
     """
+    if base_locale(locale) == "ko":  # what the Korean analyzer yields, without Whoosh
+        return tuple(_Kiwi.tokens(text, pieces))
     pattern = _word_pattern(locale)
-    if pattern is None and not pieces and base_locale(locale) == "ko":
-        return tuple(_Kiwi.tokens(text, pieces=False))
     if pattern is None:
         analyzer = analyzer_for(locale)
         return tuple((t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True))

@@ -356,7 +356,7 @@ class KeywordIndex:
             weights[word] = 1.0  # a typed word the analyzer lost: its variants score for it
         if not weights:
             return KeywordHits({}, set(), 0.0)
-        clauses, matched, ceiling = [], set(terms) - unmarked, 0.0
+        clauses, matched, ceiling = [], set(), 0.0  # every term is in weights
         for term, weight in weights.items():
             variants = [(term, weight)] + [(v, 0.8 * weight) for v in expansions.get(term, [])]
             best = 0.0  # a chunk holds the word or one of its variants: the best counts
