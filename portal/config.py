@@ -63,6 +63,13 @@ def load_config() -> dict:
         # e.g. https://help.example.com: links sent by email use it, never the Host header.
         "PUBLIC_URL": _env("PUBLIC_URL") or None,
         "TRUSTED_HOSTS": _host_list(_env("TRUSTED_HOSTS")),
+        # Background jobs (portal worker): a claim lasts this long unless renewed; failed
+        # attempts wait base, 2x base, 4x base ... seconds before the next.
+        "JOB_LEASE_SECONDS": float(_env("JOB_LEASE_SECONDS", "60")),
+        "JOB_BACKOFF_SECONDS": float(_env("JOB_BACKOFF_SECONDS", "5")),
+        "WORKER_POLL_SECONDS": float(_env("WORKER_POLL_SECONDS", "1")),
+        # This node's name in the shared records (several nodes: set one per node).
+        "NODE_NAME": _env("NODE_NAME") or None,
     }
 
 

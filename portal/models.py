@@ -218,19 +218,90 @@ class Revision(db.Model):
     __table_args__ = (sa.Index("ix_revisions_article", "article_id", "locale"),)
 
 
+OUTBOX_STATES = ("queued", "sending", "sent", "unconfirmed", "failed")
+
+
 class OutboxMessage(db.Model):
-    """An email waiting to be sent by a later channel; its content is final and localized."""
+    """An email to send; its content is final and localized. The worker delivers it (see
+    :mod:`portal.mail.delivery`): ``state`` moves queued -> sending -> sent, and a send the
+    worker was killed in the middle of is told apart from one that never started."""
 
     __tablename__ = "outbox"
     id = sa.Column(sa.Integer, primary_key=True)
     to_email = sa.Column(sa.String(254), nullable=False)
     subject = sa.Column(sa.String(300), nullable=False)
     body = sa.Column(sa.Text, nullable=False)
+    html_body = sa.Column(sa.Text, nullable=True)
     locale = sa.Column(sa.String(16), nullable=False)
     kind = sa.Column(sa.String(32), nullable=False)
     ticket_id = sa.Column(sa.Integer, sa.ForeignKey("tickets.id"), nullable=True)
+    # RFC 5322 threading: fixed when queued, so a retried send carries the same Message-ID.
+    message_id = sa.Column(sa.String(255), nullable=True, unique=True)
+    in_reply_to = sa.Column(sa.String(255), nullable=True)
+    thread_references = sa.Column(sa.Text, nullable=True)
+    auto_submitted = sa.Column(sa.Boolean, nullable=False, default=True)
+    state = sa.Column(sa.String(16), nullable=False, default="queued", index=True)
+    attempts = sa.Column(sa.Integer, nullable=False, default=0)
+    last_error = sa.Column(sa.Text, nullable=True)
+    send_started_at = sa.Column(sa.DateTime(timezone=True), nullable=True)
     created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
     sent_at = sa.Column(sa.DateTime(timezone=True), nullable=True)
+
+
+JOB_STATES = ("queued", "running", "done", "failed")
+
+
+class Job(db.Model):
+    """A durable background job (transactional outbox: it is committed in the same
+    transaction as the change that asks for it). See :mod:`portal.jobs`."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (sa.Index("ix_jobs_state_run_after", "state", "run_after"),)
+    id = sa.Column(sa.Integer, primary_key=True)
+    kind = sa.Column(sa.String(64), nullable=False)
+    payload = sa.Column(sa.JSON, nullable=False, default=dict)
+    # Enqueueing the same key twice while the first is not finished adds nothing.
+    dedupe_key = sa.Column(sa.String(200), nullable=True, unique=True)
+    state = sa.Column(sa.String(16), nullable=False, default="queued")
+    attempts = sa.Column(sa.Integer, nullable=False, default=0)
+    max_attempts = sa.Column(sa.Integer, nullable=False, default=8)
+    run_after = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    locked_by = sa.Column(sa.String(120), nullable=True)
+    locked_until = sa.Column(sa.DateTime(timezone=True), nullable=True)
+    last_error = sa.Column(sa.Text, nullable=True)
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    finished_at = sa.Column(sa.DateTime(timezone=True), nullable=True)
+
+
+class ApiKey(db.Model):
+    """A server-to-server client's key. Only its SHA-256 is stored (the key is 256 random
+    bits, so a slow hash adds nothing); ``prefix`` names it in lists and logs."""
+
+    __tablename__ = "api_keys"
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(sa.String(120), nullable=False)
+    prefix = sa.Column(sa.String(16), nullable=False, index=True)
+    key_hash = sa.Column(sa.String(64), nullable=False, unique=True)
+    rate_limit = sa.Column(sa.String(100), nullable=True)  # Flask-Limiter syntax; None: default
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    last_used_at = sa.Column(sa.DateTime(timezone=True), nullable=True)
+    revoked_at = sa.Column(sa.DateTime(timezone=True), nullable=True)
+
+
+class ArticleFile(db.Model):
+    """The shared record of one article file, for several nodes: every node mirrors these
+    rows into its own ``articles/`` folder and index (see :mod:`portal.replication`).
+    A deleted file stays as a row with ``content`` None, so a node that was down learns it."""
+
+    __tablename__ = "article_files"
+    id = sa.Column(sa.Integer, primary_key=True)
+    path = sa.Column(sa.String(400), nullable=False, unique=True)  # relative to articles/
+    content = sa.Column(sa.Text, nullable=True)
+    content_hash = sa.Column(sa.String(64), nullable=True)
+    version = sa.Column(sa.Integer, nullable=False, default=1)
+    changed_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    changed_by = sa.Column(sa.String(120), nullable=True)  # node name
 
 
 # Analytics: the dashboard's aggregates scan one period (and maybe one locale) of these tables.

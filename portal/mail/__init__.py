@@ -1,0 +1,1 @@
+"""Email: composing and queueing messages, delivering them from the worker."""

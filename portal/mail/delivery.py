@@ -1,0 +1,1 @@
+"""Delivering outbox messages from the worker (job kind ``send_email``)."""

@@ -1,0 +1,1 @@
+"""Mirroring the shared record of article files into this node's folder and index."""
