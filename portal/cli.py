@@ -60,13 +60,30 @@ def articles_check():
 @articles_group.command("sync")
 @with_appcontext
 def articles_sync():
-    """Pick up article files added, changed or deleted on disk and reindex only those."""
+    """Record article files a writer added, changed or deleted on this node's disk in the
+    shared record, take what other nodes recorded, then reindex only what changed."""
+    from portal.replication import replica_for
     from portal.search import get_search
 
+    app = current_app._get_current_object()
+    outcome = replica_for(app).reconcile(import_local=True)
     service = get_search()
     report = service.build(only_if_stale=True)
     for problem in service.store.problems:
         click.echo(f"SKIPPED {problem}", err=True)
+    for rel in outcome.conflicts:
+        click.echo(
+            f"CONFLICT {rel}: changed here and on another node; kept the other node's version,"
+            " this node's text is in the article's history",
+            err=True,
+        )
+    for rel in outcome.kept_local:
+        click.echo(f"NOT RECORDED {rel}: another node changed it meanwhile; run again", err=True)
+    click.echo(
+        f"Shared record: {len(outcome.imported)} recorded from this node, "
+        f"{len(outcome.pulled)} pulled, {len(outcome.deleted)} deleted, "
+        f"{len(outcome.conflicts)} conflicts."
+    )
     click.echo(
         f"Synced: {report.added} added, {report.updated} updated, {report.removed} removed, "
         f"{report.unchanged} unchanged."

@@ -70,6 +70,11 @@ def load_config() -> dict:
         "WORKER_POLL_SECONDS": float(_env("WORKER_POLL_SECONDS", "1")),
         # This node's name in the shared records (several nodes: set one per node).
         "NODE_NAME": _env("NODE_NAME") or None,
+        # Several nodes (portal.replication): how often each node's worker pulls the shared
+        # record of article files, compares all of it, and checks its index against its folder.
+        "MIRROR_SECONDS": float(_env("MIRROR_SECONDS", "2")),
+        "MIRROR_FULL_SECONDS": float(_env("MIRROR_FULL_SECONDS", "60")),
+        "INDEX_CATCH_UP_SECONDS": float(_env("INDEX_CATCH_UP_SECONDS", "60")),
     }
 
 

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 500
 MAX_RESULTS = 100
 SIDES = ("customer", "form", "agent", "api")
+# A search answered while this node's worker builds (or repairs) the index.
+INDEX_UNAVAILABLE = "the search index is being built; try again in a minute"
 
 
 # Pasted queries carry invisible format characters (Unicode category Cf): bidi controls,
@@ -74,7 +76,6 @@ class SearchService:
         self.plan = make_plan(embedder)  # a malformed setting fails here, at start-up
         self._engine: SearchEngine | None = None
         self._lock = threading.Lock()
-        self._rebuilding: threading.Thread | None = None
 
     @property
     def engine(self) -> SearchEngine:
@@ -97,7 +98,10 @@ class SearchService:
     # -- building ----------------------------------------------------------------
 
     def build(self, *, progress=None, only_if_stale: bool = False):
-        """Build the index from the store; with ``only_if_stale``, sync changed articles only."""
+        """Build the index from the store; with ``only_if_stale``, sync changed articles only.
+
+        Called by the CLI and by the worker (:mod:`portal.replication`), never by a request.
+        """
         docs = indexable(self.store.load())
         if only_if_stale:
             return self.engine.sync(docs, progress=progress)
@@ -113,21 +117,6 @@ class SearchService:
     def remove_article(self, article_id: str, locale: str) -> None:
         """Drop one article in one locale from the index."""
         self.engine.remove(article_id, locale)
-
-    def _rebuild_in_background(self, reason: str) -> None:
-        """A missing or broken index is rebuilt, never served; searches wait for it."""
-        if self._rebuilding and self._rebuilding.is_alive():
-            return
-        log.warning("search index unavailable (%s); rebuilding in the background", reason)
-
-        def work():
-            try:
-                self.engine.build(indexable(self.store))
-            except Exception:  # noqa: BLE001 - logged; the next search retries
-                log.exception("background index rebuild failed")
-
-        self._rebuilding = threading.Thread(target=work, name="index-rebuild", daemon=True)
-        self._rebuilding.start()
 
     # -- searching ---------------------------------------------------------------
 
@@ -163,12 +152,14 @@ class SearchService:
                 glossary=self.store.glossary,
             )
         except IndexUnavailable as exc:
-            self._rebuild_in_background(str(exc))
+            # Never built here: this node's worker (index_catch_up) builds a missing or
+            # damaged index; until then searches say so instead of failing the page.
+            log.warning("search index unavailable: %s", exc)
             return SearchResults(
                 query=text,
                 locale=locale,
                 mode="keyword",
-                degraded="the search index is being rebuilt; try again in a minute",
+                degraded=INDEX_UNAVAILABLE,
                 hits=(),
                 total=0,
             )

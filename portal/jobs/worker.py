@@ -31,7 +31,7 @@ class Duty:
     """A node-local task run every ``every`` seconds (a failure is logged, then retried)."""
 
     name: str
-    every: float
+    every: float | str  # seconds, or the name of the app setting that holds them
     function: Callable[[object], None]
     next_run: float = 0.0
 
@@ -39,8 +39,9 @@ class Duty:
 _DUTIES: dict[str, Duty] = {}
 
 
-def node_duty(name: str, every: float):
-    """Register ``function(app)`` to run on every node's worker every ``every`` seconds."""
+def node_duty(name: str, every: float | str):
+    """Register ``function(app)`` to run on every node's worker every ``every`` seconds
+    (a number, or the name of the app setting that holds it, e.g. ``"MIRROR_SECONDS"``)."""
 
     def register(function):
         _DUTIES[name] = Duty(name, every, function)
@@ -72,7 +73,11 @@ class Worker:
     def __post_init__(self):
         load_tasks()
         self.config = JobConfig.from_app(self.app)
-        self.duties = [Duty(d.name, d.every, d.function) for d in _DUTIES.values()]
+        self.duties = [Duty(d.name, self._seconds(d.every), d.function) for d in _DUTIES.values()]
+
+    def _seconds(self, every: float | str) -> float:
+        """A duty's interval: a number, or read from the app's settings."""
+        return float(self.app.config[every]) if isinstance(every, str) else float(every)
 
     def run_duties(self, *, force: bool = False) -> None:
         """Run every node duty that is due (all of them with ``force``)."""

@@ -1,8 +1,11 @@
 """Saving, publishing, unpublishing and deleting articles from the browser.
 
-The file under ``articles/`` stays the truth: every change is an atomic file write plus a
-:class:`~portal.models.Revision` row, done under :func:`~portal.write.files.article_lock`
-after a version check, then the search index is updated for that one article.
+Every change is an atomic file write plus a :class:`~portal.models.Revision` row and the
+shared record of the file (:mod:`portal.replication`) in the same transaction, done under
+:func:`~portal.write.files.article_lock` after a version check: of the file on this node
+(first brought up to date with the record) and of the record's version (another node may
+have saved a moment ago). The search index is not touched here: every node's worker
+indexes what the record says within seconds (a web request never builds an index).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from flask_babel import gettext as _
 
 from portal.extensions import db
 from portal.models import User
+from portal.replication import Replica, StaleRecord
 from portal.store import Article, ArticleError, ArticleStore, atomic_write, parse_article
 from portal.write import files, revisions, translations
 from portal.write.drafts import Draft, EditError, today, validate
@@ -44,22 +48,21 @@ class Loaded:
 
 @dataclass(frozen=True)
 class Saved:
-    """The outcome of a save: the article as written and any search-index warning."""
+    """The outcome of a save: the article as written."""
 
     article: Article
     version: str
     revision_id: int
     note: str
-    index_warning: str | None = None
 
 
 class Editor:
-    """The writer's operations on one article store, its lock folder and its search service."""
+    """The writer's operations on one article store and its lock (instance) folder."""
 
-    def __init__(self, store: ArticleStore, lock_dir: Path, search=None):
+    def __init__(self, store: ArticleStore, lock_dir: Path, *, node: str | None = None):
         self.store = store
         self.lock_dir = Path(lock_dir)
-        self.search = search
+        self.replica = Replica(store.root, self.lock_dir, node=node, locales=store.locales)
 
     # -- reading -----------------------------------------------------------------
 
@@ -91,6 +94,8 @@ class Editor:
             draft = replace(draft, updated=today())
         with files.article_lock(self.lock_dir):
             self.store.load()
+            if editing and self._pull(*editing):
+                self.store.load()
             original = self.store.get(*editing) if editing else None
             if editing and original is None and base_version:
                 raise Conflict(
@@ -118,16 +123,51 @@ class Editor:
             draft = translations.with_versions(self.store, draft, original, minor=minor)
             article, text, path = validate(self.store, draft, original)
             note = note or _default_note(original, article)
-            saved = self._write(article, text, path, original, author, note)
-            # Still under the lock, so two saves cannot reach the index out of order.
-            warning = self._reindex(original, saved.article)
-        return replace(saved, index_warning=warning)
+            return self._write(article, text, path, original, author, note)
+
+    def _pull(self, article_id: str, locale: str) -> bool:
+        """Bring this article's file up to date with the shared record (another node may
+        have saved it a moment ago) before the writer's version is compared with it;
+        True when the file changed."""
+        current = self.store.get(article_id, locale)
+        if current is None or current.path is None:
+            return False
+        return self.replica.pull(self.replica.relative(current.path))
+
+    def _record(self, written: dict, message: str | None = None) -> dict[str, str | None]:
+        """Record each written path's (new text, text it replaces); a path another node
+        changed meanwhile refuses the whole change (:class:`Conflict`)."""
+        recorded = {}
+        for path, (new, old) in written.items():
+            rel = self.replica.relative(path)
+            try:
+                self.replica.record(rel, new, based_on=old)
+            except StaleRecord as exc:
+                db.session.rollback()
+                row = exc.row
+                current = row.content if row is not None else None
+                raise Conflict(
+                    message
+                    or _(
+                        "Someone changed this article since you opened it. Your text is "
+                        "below, not saved. Compare it with their version, then save again "
+                        "to replace theirs with yours."
+                    ),
+                    current,
+                    (row.content_hash or "")[:20] if row is not None else "",
+                ) from exc
+            recorded[rel] = new
+        return recorded
 
     def _write(self, article, text, path, original, author, note) -> Saved:
         old_text = files.read_text(original.path) if original else None
         if original is not None and old_text is not None:
             self._keep_disk_version(original, old_text)
         revision = revisions.record(article.id, article.locale, text, author, note)
+        written = {path: (text, old_text if original and original.path == path else None)}
+        if original is not None and original.path != path:
+            written[original.path] = (None, old_text)
+        recorded = self._record(written)
         try:
             db.session.flush()
             files.replace_file(path, text, original.path if original else None)
@@ -140,6 +180,7 @@ class Editor:
             db.session.rollback()
             self._undo(path, original, old_text)
             raise
+        self.replica.remember(recorded)
         self.store.load()
         return Saved(
             article=self.store.get(article.id, article.locale) or article,
@@ -166,10 +207,12 @@ class Editor:
 
     def delete(
         self, article_id: str, locale: str, *, author: User | None, base_version: str
-    ) -> tuple[Article, str | None]:
+    ) -> Article:
         """Delete the file (its text stays in the history); refuse if it changed."""
         with files.article_lock(self.lock_dir):
             self.store.load()
+            if self._pull(article_id, locale):
+                self.store.load()
             original = self.store.get(article_id, locale)
             if original is None:
                 raise Conflict(_("This article no longer exists."), None, "")
@@ -183,6 +226,10 @@ class Editor:
             old_text = files.read_text(original.path) or ""
             self._keep_disk_version(original, old_text)
             revisions.record(article_id, locale, old_text, author, "deleted")
+            recorded = self._record(
+                {original.path: (None, old_text)},
+                _("Someone changed this article since you opened it; nothing was deleted."),
+            )
             try:
                 db.session.flush()
             except BaseException:
@@ -195,29 +242,9 @@ class Editor:
                 db.session.rollback()
                 atomic_write(original.path, old_text)
                 raise
+            self.replica.remember(recorded)
             self.store.load()
-            warning = self._reindex(original, None)
-        return original, warning
-
-    # -- search ------------------------------------------------------------------
-
-    def _reindex(self, before: Article | None, after: Article | None) -> str | None:
-        """Update the index for this one article; a failure is reported, not raised."""
-        if self.search is None:
-            return None
-        try:
-            if after is not None and after.status == "published":
-                self.search.index_article(after)
-            elif before is not None and before.status == "published":
-                self.search.remove_article(before.id, before.locale)
-        except Exception as exc:  # noqa: BLE001 - the file is saved; sync repairs the index
-            log.exception("could not update the search index for %s", (after or before).id)
-            return _(
-                "Saved, but the search index could not be updated (%(error)s). "
-                "Run “portal articles sync”.",
-                error=type(exc).__name__,
-            )
-        return None
+        return original
 
 
 def _default_note(original: Article | None, article: Article) -> str:

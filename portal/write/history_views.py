@@ -67,8 +67,6 @@ def restore(revision_id: int):
         flash(str(exc), "error")
         return redirect(url_for(".revision", revision_id=revision_id))
     flash(revisions.restored_message(revision_id, saved.article, recreated=recreated), "success")
-    if saved.index_warning:
-        flash(saved.index_warning, "warning")
     return redirect(edit_url(saved.article))
 
 

@@ -26,7 +26,7 @@ from portal.auth import require_role
 from portal.help.service import article_url
 from portal.i18n import LOCALE_NAMES, current_locale
 from portal.rendering import render_markdown
-from portal.search import get_search, get_store
+from portal.search import get_store
 from portal.store import MAX_ARTICLE_BYTES, ArticleError, parse_article
 from portal.write import revisions, translations
 from portal.write.drafts import Draft, EditError
@@ -35,12 +35,29 @@ from portal.write.forms import ArticleForm, ConfirmForm
 
 bp = Blueprint("write", __name__, url_prefix="/write")
 
+# The index is updated by each node's worker a few seconds after a save (never in the
+# request), and the messages say so.
 SAVED_MESSAGES = {
-    "published": (_l("Published: customers can find it in search now."), "success"),
+    "published": (
+        _l("Published: customers see it now, and search finds it within a few seconds."),
+        "success",
+    ),
     "unpublished": (_l("Unpublished: customers no longer see it."), "success"),
     "created": (_l("Draft saved."), "success"),
     "saved": (_l("Saved."), "success"),
+    "saved-published": (
+        _l("Saved: search finds the new text within a few seconds."),
+        "success",
+    ),
 }
+
+
+def saved_message(saved) -> tuple:
+    """What the writer is told after a save (published text: when search will show it)."""
+    key = saved.note if saved.note in SAVED_MESSAGES else "saved"
+    if key == "saved" and saved.article.status == "published":
+        key = "saved-published"
+    return SAVED_MESSAGES[key]
 
 
 def allow(*roles: str):
@@ -68,7 +85,8 @@ def helpers() -> dict:
 
 def get_editor() -> Editor:
     """The editor over this app's store, lock folder and search service."""
-    return Editor(get_store(), current_app.instance_path, get_search())
+    config = current_app.config  # the lock and this node's manifest live in its instance folder
+    return Editor(get_store(), config["INSTANCE_DIR"], node=config.get("NODE_NAME"))
 
 
 def preview_html(markdown_text: str, article_locale: str) -> Markup:
@@ -167,10 +185,8 @@ def submit(form: ArticleForm, *, original=None, editing=None, note=None, **conte
         return render_editor(
             form, status=409, article=original, conflict=str(exc), changes=changes, **context
         )
-    message, category = SAVED_MESSAGES.get(saved.note, SAVED_MESSAGES["saved"])
+    message, category = saved_message(saved)
     flash(str(message), category)
-    if saved.index_warning:
-        flash(saved.index_warning, "warning")
     return saved
 
 
@@ -284,15 +300,13 @@ def delete(article_locale: str, article_id: str):
             "write/delete.html", locale=current_locale(), article=loaded.article, form=form
         )
     try:
-        article, warning = get_editor().delete(
+        article = get_editor().delete(
             article_id, article_locale, author=current_user, base_version=form.version.data
         )
     except Conflict as exc:
         flash(str(exc), "error")
         return redirect(edit_url(loaded.article))
     flash(_("Deleted “%(title)s”. Its text stays in the history.", title=article.title), "success")
-    if warning:
-        flash(warning, "warning")
     return redirect(url_for(".index", locale=article_locale))
 
 
