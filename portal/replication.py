@@ -85,6 +85,7 @@ class Outcome:
     imported: list[str] = field(default_factory=list)  # recorded from this node's disk
     kept_local: list[str] = field(default_factory=list)  # changed here, left for `sync`
     conflicts: list[str] = field(default_factory=list)  # changed here and in the record
+    seen: dict[str, str | None] = field(default_factory=dict)  # rows looked at: path -> hash
 
     @property
     def disk_changed(self) -> bool:
@@ -160,6 +161,7 @@ class Replica:
             rows = {row.path: row for row in rows_changed_since(since)}
             recorded = {path: row.content_hash for path, row in rows.items()}
             seeding = False
+        outcome.seen = dict(recorded)
         for rel, digest in sorted(recorded.items()):
             if not is_shared_path(rel):
                 log.warning("the shared record names an unsafe path %r; skipped", rel)
@@ -264,7 +266,9 @@ class MirrorState:
 
     last_pull: datetime | None = None
     last_full: datetime | None = None
-    last_run: float = 0.0
+    # path -> the record's hash when this node's index was last brought up to date: a row
+    # this node's own editor wrote is already on disk, but not yet in the index.
+    indexed: dict[str, str | None] = field(default_factory=dict)
 
 
 def update_index(app) -> None:
@@ -296,8 +300,11 @@ def mirror_articles(app) -> Outcome:
         log.info("%s changed on this node's disk; `portal articles sync` records it", rel)
     if outcome.disk_changed:
         log.info("mirrored %d file(s), deleted %d", len(outcome.pulled), len(outcome.deleted))
+    unindexed = {rel: h for rel, h in outcome.seen.items() if state.indexed.get(rel, "") != h}
+    if outcome.disk_changed or unindexed:
         app.extensions["article_store"].load()
         update_index(app)
+        state.indexed.update(unindexed)
     return outcome
 
 

@@ -43,11 +43,26 @@ def live_app(tmp_path, built_index):
 
 @pytest.fixture
 def live_url(live_app):
-    """The base URL of ``live_app`` served over real HTTP."""
+    """The base URL of ``live_app`` served over real HTTP, with the node's worker running
+    beside it (it indexes what writers publish, as ``portal worker`` does)."""
+    from portal.jobs.worker import Worker
+
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    worker = Worker(live_app, poll_seconds=0.2)
+
+    def work():  # run_forever's signal handlers belong to the main thread
+        while not worker.stop.is_set():
+            worker.run_duties()
+            worker.run_pending()
+            worker.stop.wait(worker.poll_seconds)
+
+    worker_thread = threading.Thread(target=work, name="worker", daemon=True)
+    worker_thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
+    worker.stop.set()
+    worker_thread.join(30)
     server.shutdown()
     thread.join()
 

@@ -45,7 +45,7 @@ def test_writer_translates_previews_publishes_and_customers_find_it_in_korean(li
 
     writer.get_by_role("button", name="Publish").click()
     expect(writer.locator("#article-status")).to_have_text("Published")
-    expect(writer.get_by_text("customers can find it in search now")).to_be_visible()
+    expect(writer.get_by_text("search finds it within a few seconds")).to_be_visible()
 
     customer = new_page(locale="ko-KR")
     customer.goto(f"{site}/ko/")
@@ -53,5 +53,10 @@ def test_writer_translates_previews_publishes_and_customers_find_it_in_korean(li
     search.fill("무지개카드 결제")
     search.press("Enter")
     result = customer.get_by_role("link", name=TITLE)
+    for _ in range(30):  # the node's worker indexes the article within a few seconds
+        if result.count():
+            break
+        customer.wait_for_timeout(500)
+        customer.reload()
     expect(result.first).to_be_visible()
     expect(result.first).to_have_attribute("href", re.compile(r"/ko/.*payment-methods"))
