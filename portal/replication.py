@@ -302,8 +302,7 @@ def mirror_articles(app) -> Outcome:
         log.info("mirrored %d file(s), deleted %d", len(outcome.pulled), len(outcome.deleted))
     unindexed = {rel: h for rel, h in outcome.seen.items() if state.indexed.get(rel, "") != h}
     if outcome.disk_changed or unindexed:
-        app.extensions["article_store"].load()
-        update_index(app)
+        update_index(app)  # reloads the store first
         state.indexed.update(unindexed)
     return outcome
 

@@ -188,6 +188,32 @@ def test_a_node_that_was_down_catches_up_on_its_first_full_pull(nodes):
     assert search_ids(b, "quintarvel")[:1] == ["reset-password"]
 
 
+def test_a_nodes_web_processes_see_what_its_worker_mirrored_without_a_restart(nodes, tmp_path):
+    a, b = nodes
+    run_worker(a)
+    run_worker(b)
+    url = b.config["SQLALCHEMY_DATABASE_URI"]
+    web = make_app(tmp_path / "node-b", b.config["ARTICLES_DIR"], url, EMBEDDER="fake")
+    assert keyword_ids(web, "plumfeather") == []
+    with a.test_request_context():
+        store = a.extensions["article_store"]
+        draft = Draft(
+            article_id="gift-wrapping",
+            locale="en",
+            category="orders-delivery",
+            title="Gift wrapping",
+            body="Choose the plumfeather paper.\n",
+            status="published",
+        )
+        Editor(store, a.config["INSTANCE_DIR"]).save(draft, author=None, base_version="")
+
+    run_worker(b)  # b's worker: another process than b's web processes
+
+    assert keyword_ids(web, "plumfeather") == ["gift-wrapping"]  # the new generation
+    web.extensions["article_store"]._checked_at = 0  # its next look at the folder
+    assert web.test_client().get("/en/articles/gift-wrapping").status_code == 200
+
+
 # -- files a writer changed on a node's disk ---------------------------------------------
 
 
