@@ -100,6 +100,7 @@ def configure_security_headers(app: Flask) -> None:
 def configure_blueprints(app: Flask) -> None:
     """Register every blueprint and the CLI commands."""
     from portal import cli
+    from portal.admin.views import bp as admin_bp
     from portal.agent.views import bp as agent_bp
     from portal.analytics.views import bp as analytics_bp
     from portal.api.views import bp as api_bp
@@ -117,4 +118,5 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(agent_bp)
     app.register_blueprint(analytics_bp)
     app.register_blueprint(write_bp)
+    app.register_blueprint(admin_bp)
     cli.init_app(app)
