@@ -26,6 +26,10 @@ FORM_EXPIRED = (
     ),
 )
 ERROR_PAGES = {
+    400: (
+        _l("We could not read that request"),
+        _l("Something in what was sent cannot be used. Go back, check the form and send it again."),
+    ),
     403: (
         _l("You don't have access to this page"),
         _l("Sign in with an account that may see it, or go back to the help center."),
