@@ -70,6 +70,12 @@ def signs_in(app, email: str, password: str) -> bool:
         ("Password2026!", "too common"),
         ("1234567890", "too common"),
         ("qwertyuiop", "too common"),
+        # Each passed a list of ~40 common passwords (issue 24.8).
+        ("12345678901", "too easy to guess"),
+        ("p@ssw0rd123", "too easy to guess"),
+        ("11111111112", "too easy to guess"),
+        ("abcdefghijk", "too easy to guess"),
+        ("zaq12wsxcde", "too easy to guess"),
     ],
 )
 def test_users_create_refuses_a_weak_password_and_says_why(app, password, reason):
