@@ -63,6 +63,8 @@ def load_config() -> dict:
         # e.g. https://help.example.com: links sent by email use it, never the Host header.
         "PUBLIC_URL": _env("PUBLIC_URL") or None,
         "TRUSTED_HOSTS": _host_list(_env("TRUSTED_HOSTS")),
+        # Origins articles may show images from (https://cdn.example.com, ...); others blocked.
+        "IMAGE_ORIGINS": tuple(_host_list(_env("IMAGE_ORIGINS")) or ()),
         # Background jobs (portal worker): a claim lasts this long unless renewed; failed
         # attempts wait base, 2x base, 4x base ... seconds before the next.
         "JOB_LEASE_SECONDS": float(_env("JOB_LEASE_SECONDS", "60")),
