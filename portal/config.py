@@ -105,7 +105,7 @@ def default_public_url(config, host: str, port: int) -> None:
     could have the mailer send a link to their own domain): ``portal serve`` builds them on
     the address it serves instead."""
     if not config.get("PUBLIC_URL"):
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # nosec B104 - a comparison
         config["PUBLIC_URL"] = f"http://{shown}:{port}"
         apply_public_url(config)
 
