@@ -10,10 +10,15 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, request
+from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import BadRequest
 
 MAX_JSON_DEPTH = 32
+
+
+class UnreadableInput(BadRequest):
+    """A request refused here (the error pages show it in the visitor's language)."""
 
 
 def accepts_files(view):
@@ -55,11 +60,11 @@ def refuse_unreadable_input():
     for values in (request.args, request.form):
         for key, value in values.items(multi=True):
             if "\x00" in key or "\x00" in value:
-                abort(400, description="A field contains a NUL character.")
+                raise UnreadableInput("A field contains a NUL character.")
     if request.files:
         view = current_app.view_functions.get(request.endpoint or "")
         if not getattr(view, "accepts_files", False):
-            abort(400, description="This form takes no files.")
+            raise UnreadableInput("This form takes no files.")
 
 
 def init_app(app) -> None:

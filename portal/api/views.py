@@ -166,7 +166,7 @@ def create_ticket():
     try:
         filed = file_ticket(ticket_input(form, channel="api"))
     except FilingError:
-        return jsonify(error="could not store the ticket; try again"), 503
+        return jsonify(error="could not store the ticket; try again"), 503, {"Retry-After": "30"}
     g.ticket_created = filed.created  # a retry under its key does not use up the limit
     body = {"reference": filed.ticket.reference, "url": private_url(filed.token)}
     return jsonify(body), 201 if filed.created else 200

@@ -125,19 +125,28 @@ def find_by_submission(submission_key: str) -> Ticket | None:
 
 
 def find_by_token(token: str) -> Ticket | None:
-    """The ticket whose private link carries ``token`` (None for a wrong or guessed one)."""
+    """The ticket whose private link carries ``token`` (None for a wrong or guessed one).
+    A database that cannot answer raises :class:`FilingError`."""
     if not token or len(token) > 100:
         return None
-    return db.session.execute(
-        sa.select(Ticket).where(Ticket.token_hash == hash_token(token))
-    ).scalar_one_or_none()
+    try:
+        return db.session.execute(
+            sa.select(Ticket).where(Ticket.token_hash == hash_token(token))
+        ).scalar_one_or_none()
+    except sa.exc.SQLAlchemyError as exc:
+        db.session.rollback()
+        raise FilingError("could not look up the ticket") from exc
 
 
 def file_ticket(data: TicketInput) -> Filed:
     """Store the ticket, its first message and the confirmation email, all or nothing."""
     submission = submission_fingerprint(data)
     if submission:
-        existing = find_by_submission(submission)
+        try:
+            existing = find_by_submission(submission)
+        except sa.exc.SQLAlchemyError as exc:  # locked or unreachable: the caller keeps the text
+            db.session.rollback()
+            raise FilingError("could not look up the submission") from exc
         if existing is not None:
             return Filed(existing, _token_for(submission), created=False)
     token = _token_for(submission)
