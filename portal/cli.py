@@ -221,3 +221,7 @@ def init_app(app) -> None:
     """Register command groups on the app (FlaskGroup exposes them as ``portal ...``)."""
     for command in (articles_group, index_group, users_group, serve, worker, jobs_group):
         app.cli.add_command(command)
+
+
+if __name__ == "__main__":  # python -m portal.cli, as the console script does
+    cli()
