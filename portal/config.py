@@ -78,7 +78,7 @@ def load_config() -> dict:
         "SMTP_STARTTLS": _env("SMTP_STARTTLS", "0") == "1",
         "SMTP_TIMEOUT_SECONDS": float(_env("SMTP_TIMEOUT_SECONDS", "30")),
         "MAIL_FROM": _env("MAIL_FROM", "Haneul Market Support <support@localhost>"),
-        "MAIL_DIR": Path(_env("MAIL_DIR", str(instance / "mail"))),
+        "MAIL_DIR": Path(_env("MAIL_DIR")) if _env("MAIL_DIR") else None,  # INSTANCE_DIR/mail
     }
 
 

@@ -24,9 +24,9 @@ from markupsafe import Markup, escape
 from portal.models import OutboxMessage, as_utc, utcnow
 
 # System fonts with Hangul on Apple, Windows and Android before the generic fallback.
+# Unquoted (valid CSS for multi-word names): a quote would be escaped inside style="...".
 FONT = (
-    "-apple-system, 'Segoe UI', 'Apple SD Gothic Neo', 'Malgun Gothic', 'Noto Sans KR', "
-    "Arial, sans-serif"
+    "-apple-system, Segoe UI, Apple SD Gothic Neo, Malgun Gothic, Noto Sans KR, Arial, sans-serif"
 )
 # CRLF line ends, headers folded at 78, and nothing 8-bit: any SMTP server takes it.
 POLICY = SMTP.clone(cte_type="7bit")
@@ -89,10 +89,11 @@ def build_message(row: OutboxMessage, mail_from: str) -> EmailMessage:
         # RFC 3834: machines must not answer this; Exchange's auto-replies honour the second.
         message["Auto-Submitted"] = "auto-generated"
         message["X-Auto-Response-Suppress"] = "All"
-    message["Content-Language"] = row.locale
     message.set_content(row.body, subtype="plain", charset="utf-8")
     if row.html_body:
         message.add_alternative(row.html_body, subtype="html", charset="utf-8")
+    # After add_alternative, which moves every Content-* header into the first part.
+    message["Content-Language"] = row.locale
     return message
 
 

@@ -259,4 +259,5 @@ def transport_for(app):
             timeout=float(app.config.get("SMTP_TIMEOUT_SECONDS", 30)),
         )
         return SmtpSender(settings)
-    return MaildirCatcher(Path(app.config["MAIL_DIR"]))
+    folder = app.config.get("MAIL_DIR") or Path(app.config["INSTANCE_DIR"]) / "mail"
+    return MaildirCatcher(Path(folder))
