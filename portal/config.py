@@ -72,6 +72,15 @@ def load_config() -> dict:
         "WORKER_POLL_SECONDS": float(_env("WORKER_POLL_SECONDS", "1")),
         # This node's name in the shared records (several nodes: set one per node).
         "NODE_NAME": _env("NODE_NAME") or None,
+        # Outbound email (portal.mail.delivery). SMTP_URL: smtp://user:pass@host:587 (add
+        # ?starttls=1, or SMTP_STARTTLS=1) or smtps://... for implicit TLS; unset, the worker
+        # writes each message into the Maildir MAIL_DIR for the developer to read (portal mail
+        # list). MAIL_FROM is the From of every message and names the Message-ID domain.
+        "SMTP_URL": _env("SMTP_URL") or None,
+        "SMTP_STARTTLS": _env("SMTP_STARTTLS", "0") == "1",
+        "SMTP_TIMEOUT_SECONDS": float(_env("SMTP_TIMEOUT_SECONDS", "30")),
+        "MAIL_FROM": _env("MAIL_FROM", "Haneul Market Support <support@localhost>"),
+        "MAIL_DIR": Path(_env("MAIL_DIR")) if _env("MAIL_DIR") else None,  # INSTANCE_DIR/mail
     }
 
 
