@@ -127,6 +127,7 @@ def configure_blueprints(app: Flask) -> None:
     from portal.analytics.views import bp as analytics_bp
     from portal.api.views import bp as api_bp
     from portal.auth_views import bp as auth_bp
+    from portal.customers.views import bp as customers_bp
     from portal.errors import bp as errors_bp
     from portal.help.views import bp as help_bp
     from portal.tickets.views import bp as tickets_bp
@@ -135,6 +136,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(errors_bp)
     app.register_blueprint(help_bp)
     app.register_blueprint(tickets_bp)
+    app.register_blueprint(customers_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(agent_bp)

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.jobs import enqueue, failed_jobs, retry_job
-from portal.models import Job, OutboxMessage, utcnow
+from portal.jobs import failed_jobs, retry_job
+from portal.mail.delivery import requeue
+from portal.models import Job, OutboxMessage
 
 ATTENTION_STATES = ("failed", "unconfirmed")
 
@@ -57,23 +58,9 @@ def mail_needing_attention(limit: int = 100) -> list[OutboxMessage]:
 
 
 def requeue_mail(outbox_id: int) -> OutboxMessage | None:
-    """Send an email again that an admin checked (failed, or unconfirmed and not received).
-
-    The same Message-ID is kept, so a receiving server that did get the first copy can
-    tell the two apart. None when the row is not one that needs attention."""
-    message = db.session.get(OutboxMessage, outbox_id)
-    if message is None or message.state not in ATTENTION_STATES:
-        return None
-    message.state = "queued"
-    message.last_error = None
-    message.send_started_at = None
-    enqueue(
-        "send_email",
-        {"outbox_id": message.id},
-        dedupe_key=f"outbox:{message.id}:{utcnow().timestamp()}",
-    )
-    db.session.commit()
-    return message
+    """Send an email again that an admin checked (see :func:`portal.mail.delivery.requeue`:
+    the same Message-ID is kept)."""
+    return requeue(outbox_id)
 
 
 __all__ = [

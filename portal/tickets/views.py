@@ -247,8 +247,9 @@ def render_unavailable_reply():
     return response
 
 
-def render_private(ticket, token: str, form: ReplyForm, status: int = 200):
-    """The private page of ``ticket`` with the reply ``form`` (empty, or as typed)."""
+def render_private(ticket, token: str | None, form: ReplyForm, status: int = 200):
+    """The private page of ``ticket`` with the reply ``form`` (empty, or as typed); without
+    ``token`` it is the signed-in customer's view (see :mod:`portal.customers`)."""
     messages = [
         (message, render_message(message, ticket.locale))
         for message in service.public_messages(ticket)
@@ -260,7 +261,7 @@ def render_private(ticket, token: str, form: ReplyForm, status: int = 200):
             messages=messages,
             form=form,
             just_filed=request.args.get("filed") == "1",
-            private_link=service.private_url(token),
+            private_link=service.private_url(token) if token else None,
         ),
         status,
     )
