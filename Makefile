@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test lint format browser translations index eval bench clean
+.PHONY: install run test lint security format browser translations index eval bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,7 +49,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install browser lint
+# bandit: known-risky calls in our own code (medium severity and up) fail the build.
+security: install
+	$(BIN)/bandit -q -r portal indexer bench -ll
+
+test: install browser lint security
 	$(BIN)/pytest -q
 
 format: install

@@ -189,7 +189,7 @@ def read_qrels(path: Path) -> dict[str, dict[str, int]]:
 
 def query_half(query_id: str) -> str:
     """``"tune"`` or ``"held-out"``: a fixed half of the queries, by a hash of the id."""
-    return HALVES[hashlib.sha1(query_id.encode("utf-8")).digest()[0] % 2]
+    return HALVES[hashlib.sha1(query_id.encode("utf-8"), usedforsecurity=False).digest()[0] % 2]
 
 
 def limit_queries(queries: dict[str, str], limit: int | None) -> dict[str, str]:

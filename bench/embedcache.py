@@ -27,7 +27,7 @@ SAVE_EVERY = 256  # passages between two parts written to disk
 
 def text_key(text: str) -> str:
     """The cache key of one embedded text."""
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 class VectorStore:

@@ -1,6 +1,6 @@
 """Fusion of the keyword and dense legs, per chunk, with a configuration per locale.
 
-Three methods, all measured by ``portal eval --tune`` (see README "Search quality"):
+Three methods, all measured by ``portal eval --tune`` (see docs/search-quality.md):
 * ``minmax``: each leg's scores scaled to [0, 1] over its own candidates, then
   ``(1 - w) * keyword + w * dense``; a chunk missing from a leg gets 0 there.
 * ``absolute``: the same weighted sum, but each leg keeps its *absolute* confidence:
@@ -55,7 +55,7 @@ class FusionConfig:
         return self
 
 
-# Chosen on the tuning splits (see above and README "Search quality").
+# Chosen on the tuning splits (see above and docs/search-quality.md).
 DEFAULT_FUSION = FusionConfig(method="absolute", weight=0.5, per_locale={"ko": ("absolute", 0.3)})
 
 

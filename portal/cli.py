@@ -236,8 +236,11 @@ def jobs_retry(job_id: int):
 
 def init_app(app) -> None:
     """Register command groups on the app (FlaskGroup exposes them as ``portal ...``)."""
+    from portal.mail.cli import mail_group
+
     for command in (articles_group, index_group, users_group, serve, worker, jobs_group):
         app.cli.add_command(command)
+    app.cli.add_command(mail_group)
 
 
 if __name__ == "__main__":  # python -m portal.cli, as the console script does

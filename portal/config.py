@@ -63,6 +63,8 @@ def load_config() -> dict:
         # e.g. https://help.example.com: links sent by email use it, never the Host header.
         "PUBLIC_URL": _env("PUBLIC_URL") or None,
         "TRUSTED_HOSTS": _host_list(_env("TRUSTED_HOSTS")),
+        # Origins articles may show images from (https://cdn.example.com, ...); others blocked.
+        "IMAGE_ORIGINS": tuple(_host_list(_env("IMAGE_ORIGINS")) or ()),
         # Background jobs (portal worker): a claim lasts this long unless renewed; failed
         # attempts wait base, 2x base, 4x base ... seconds before the next.
         "JOB_LEASE_SECONDS": float(_env("JOB_LEASE_SECONDS", "60")),
@@ -70,6 +72,15 @@ def load_config() -> dict:
         "WORKER_POLL_SECONDS": float(_env("WORKER_POLL_SECONDS", "1")),
         # This node's name in the shared records (several nodes: set one per node).
         "NODE_NAME": _env("NODE_NAME") or None,
+        # Outbound email (portal.mail.delivery). SMTP_URL: smtp://user:pass@host:587 (add
+        # ?starttls=1, or SMTP_STARTTLS=1) or smtps://... for implicit TLS; unset, the worker
+        # writes each message into the Maildir MAIL_DIR for the developer to read (portal mail
+        # list). MAIL_FROM is the From of every message and names the Message-ID domain.
+        "SMTP_URL": _env("SMTP_URL") or None,
+        "SMTP_STARTTLS": _env("SMTP_STARTTLS", "0") == "1",
+        "SMTP_TIMEOUT_SECONDS": float(_env("SMTP_TIMEOUT_SECONDS", "30")),
+        "MAIL_FROM": _env("MAIL_FROM", "Haneul Market Support <support@localhost>"),
+        "MAIL_DIR": Path(_env("MAIL_DIR")) if _env("MAIL_DIR") else None,  # INSTANCE_DIR/mail
         # Several nodes (portal.replication): how often each node's worker pulls the shared
         # record of article files, compares all of it, and checks its index against its folder.
         "MIRROR_SECONDS": float(_env("MIRROR_SECONDS", "2")),
@@ -108,7 +119,7 @@ def default_public_url(config, host: str, port: int) -> None:
     could have the mailer send a link to their own domain): ``portal serve`` builds them on
     the address it serves instead."""
     if not config.get("PUBLIC_URL"):
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # nosec B104 - a comparison
         config["PUBLIC_URL"] = f"http://{shown}:{port}"
         apply_public_url(config)
 

@@ -7,16 +7,31 @@ the pages here.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request
+import logging
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+)
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal.guards import UnreadableInput
 from portal.help import service
 from portal.i18n import negotiate_locale, supported_locales
 from portal.search import get_store
 
 bp = Blueprint("errors", __name__)
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 30
 
 FORM_EXPIRED = (
     _l("This form has expired"),
@@ -26,11 +41,22 @@ FORM_EXPIRED = (
     ),
 )
 ERROR_PAGES = {
+    400: (
+        _l("We could not read that request"),
+        _l("Something in what was sent cannot be used. Go back, check the form and send it again."),
+    ),
     403: (
         _l("You don't have access to this page"),
         _l("Sign in with an account that may see it, or go back to the help center."),
     ),
     429: (_l("Too many requests"), _l("Please wait a minute, then try again.")),
+    503: (
+        _l("The help center is busy for a moment"),
+        _l(
+            "We could not reach our records just now. Nothing was saved from this page: "
+            "go back, and send it again in a minute."
+        ),
+    ),
     500: (
         _l("Something went wrong on our side"),
         _l("Nothing you entered was your fault. Please try again in a moment."),
@@ -85,8 +111,15 @@ def error_page(exc):
     return render_template("help/error.html", title=title, message=message), status
 
 
-for _status in ERROR_PAGES:
+for _status in (403, 429, 500, 503):
     bp.app_errorhandler(_status)(error_page)
+
+
+@bp.app_errorhandler(UnreadableInput)
+def unreadable_input(exc):
+    """What :mod:`portal.guards` refused: a 400 page in the visitor's language (JSON for
+    API clients). Not every 400: an untrusted Host has no URLs to build a page with."""
+    return error_page(exc)
 
 
 @bp.app_errorhandler(CSRFError)
@@ -101,3 +134,28 @@ def form_expired(_exc):
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error=str(message)), 400
     return render_template("help/error.html", title=title, message=message), 400
+
+
+@bp.app_errorhandler(sa.exc.OperationalError)
+def database_unavailable(exc):
+    """A locked, read-only or unreachable database: 503 with ``Retry-After``, never a 500.
+
+    Views that take a customer's words catch this first and show them again; here is the
+    answer for everything else (JSON for API clients)."""
+    from portal.extensions import db
+
+    db.session.rollback()
+    log.warning("database unavailable: %s", str(exc).splitlines()[0][:200])
+    if request.path.startswith("/api/"):
+        response = jsonify(
+            error="the service is briefly unavailable; try again", retry_after=RETRY_AFTER_SECONDS
+        )
+        response.status_code = 503
+    else:
+        _set_page_locale()
+        title, message = ERROR_PAGES[503]
+        response = make_response(
+            render_template("help/error.html", title=title, message=message), 503
+        )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

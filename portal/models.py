@@ -326,3 +326,16 @@ sa.Index(
     TranslationRequest.created_at,
     TranslationRequest.wanted_locale,
 )
+
+
+class AccessLink(db.Model):
+    """A short-lived, single-use link emailed to a customer ("find my requests"): only its
+    SHA-256 is kept; using it starts a customer session for ``email``."""
+
+    __tablename__ = "access_links"
+    id = sa.Column(sa.Integer, primary_key=True)
+    token_hash = sa.Column(sa.String(64), nullable=False, unique=True)
+    email = sa.Column(sa.String(254), nullable=False, index=True)
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = sa.Column(sa.DateTime(timezone=True), nullable=False)
+    used_at = sa.Column(sa.DateTime(timezone=True), nullable=True)

@@ -257,6 +257,27 @@ class ArticleStore:
     def _files(self) -> list[Path]:
         return sorted(p for p in self.root.glob("*/*/*.md") if not p.name.startswith("."))
 
+    def _misplaced_files(self) -> list[Problem]:
+        """Every ``.md`` file the store will not serve because of where it lies: only
+        ``<locale>/<category>/<slug>.md`` is read (a file directly under ``ko/``, at the top,
+        or one folder too deep was ignored without a word)."""
+        served = set(self._files())
+        problems = []
+        for path in sorted(self.root.rglob("*.md")):
+            relative = path.relative_to(self.root)
+            if path in served or any(part.startswith(".") for part in relative.parts):
+                continue
+            if relative.parts[0] in ("README.md",) and len(relative.parts) == 1:
+                continue  # a note for writers at the top of the folder
+            problems.append(
+                Problem(
+                    path,
+                    "not served: an article must be at <locale>/<category>/<slug>.md "
+                    f"(this file is at {relative.as_posix()})",
+                )
+            )
+        return problems
+
     def _current_signature(self) -> tuple:
         stats = []
         for path in [*self._files(), self.root / "categories.yml", self.root / GLOSSARY_FILE]:
@@ -292,6 +313,7 @@ class ArticleStore:
                 kept = self._live_copy(key, candidates)
                 articles[key] = kept
                 problems += [_duplicate(other, kept) for other in candidates if other is not kept]
+            problems += self._misplaced_files()
             glossary = self._load_glossary(problems)
             self._articles, self._problems = articles, problems
             self._categories, self._signature = categories, signature

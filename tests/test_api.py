@@ -90,3 +90,18 @@ def test_article_endpoint_falls_back_to_another_locale(search_app, search_client
     assert body["locale"] == "en"
     assert body["requested_locale"] == "ko"
     assert body["fallback"] is True
+
+
+def test_ticket_errors_speak_the_language_the_ticket_declares(client):
+    response = client.post("/api/v1/tickets", json={"locale": "ko"})
+    assert response.status_code == 400
+    errors = response.get_json()["errors"]
+    assert all(not message.isascii() for message in errors.values()), errors
+
+
+def test_ticket_errors_fall_back_to_accept_language_without_a_valid_locale(client):
+    response = client.post(
+        "/api/v1/tickets", json={"locale": "xx"}, headers={"Accept-Language": "ko"}
+    )
+    assert response.status_code == 400
+    assert "locale" in response.get_json()["errors"]

@@ -256,7 +256,22 @@ def test_every_response_carries_browser_hardening_headers(client, path):
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "script-src 'self';" in headers["Content-Security-Policy"]
+    assert "img-src 'self' data:;" in headers["Content-Security-Policy"]
     assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_listed_image_origins_are_the_only_outside_images_allowed(tmp_path, articles_dir):
+    from tests.conftest import make_app
+
+    app = make_app(
+        tmp_path,
+        articles_dir,
+        f"sqlite:///{tmp_path / 'images.db'}",
+        IMAGE_ORIGINS=("https://cdn.example.com",),
+    )
+    policy = app.test_client().get("/en/").headers["Content-Security-Policy"]
+    assert "img-src 'self' data: https://cdn.example.com;" in policy
 
 
 def test_the_private_ticket_page_keeps_its_stricter_referrer_policy(client):

@@ -26,3 +26,19 @@ def test_every_string_of_the_code_and_templates_is_translated_into_korean():
     translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.string}
     missing = sorted(source_messages() - translated)
     assert not missing, f"untranslated: {missing} (see README: translations)"
+
+
+def test_no_message_is_translated_twice():
+    """A second entry for one msgid (easy to add at the end of the file) silently loses."""
+    ids = []
+    entry = []
+    for line in (ROOT / "portal/translations/ko/LC_MESSAGES/messages.po").read_text().splitlines():
+        if line.startswith("msgctxt") or line.startswith("msgid "):
+            entry.append(line)
+        elif line.startswith('"') and entry:
+            entry.append(line)
+        elif entry:
+            ids.append("\n".join(entry))
+            entry = []
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    assert not duplicates, f"translated twice: {duplicates}"

@@ -15,6 +15,21 @@ def test_articles_check_reports_each_broken_file_with_its_reason(app, articles_d
     assert "broken.md" in result.output and "not valid YAML" in result.output
 
 
+@pytest.mark.parametrize(
+    "relative",
+    ["ko/some-article.md", "loose.md", "en/account-sign-in/extra/too-deep.md"],
+)
+def test_articles_check_reports_an_article_file_outside_a_category_folder(
+    app, articles_dir, relative
+):
+    stray = articles_dir / relative
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_text("---\nid: stray\ntitle: Stray\n---\nbody\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(cli, ["articles", "check"])
+    assert result.exit_code != 0
+    assert relative in result.output and "<locale>/<category>/<slug>.md" in result.output
+
+
 def test_articles_check_passes_on_the_test_articles(app):
     result = app.test_cli_runner().invoke(cli, ["articles", "check"])
     assert result.exit_code == 0, result.output
@@ -70,6 +85,12 @@ def signs_in(app, email: str, password: str) -> bool:
         ("Password2026!", "too common"),
         ("1234567890", "too common"),
         ("qwertyuiop", "too common"),
+        # Each passed a list of ~40 common passwords (issue 24.8).
+        ("12345678901", "too easy to guess"),
+        ("p@ssw0rd123", "too easy to guess"),
+        ("11111111112", "too easy to guess"),
+        ("abcdefghijk", "too easy to guess"),
+        ("zaq12wsxcde", "too easy to guess"),
     ],
 )
 def test_users_create_refuses_a_weak_password_and_says_why(app, password, reason):

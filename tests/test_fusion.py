@@ -49,7 +49,7 @@ def test_fusion_can_differ_per_locale():
 
 
 def test_the_shipped_default_trusts_korean_keywords_more():
-    """Measured (README "Search quality"): kiwipiepy BM25 is the stronger Korean leg."""
+    """Measured (docs/search-quality.md): kiwipiepy BM25 is the stronger Korean leg."""
     assert DEFAULT_FUSION.for_locale("ko").weight < DEFAULT_FUSION.for_locale("en").weight
 
 

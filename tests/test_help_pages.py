@@ -402,3 +402,18 @@ def test_only_a_query_in_another_sites_script_is_sent_there():
     assert locale_of_query("refund", "ko", ("en", "ko")) == "en"
     assert locale_of_query("refund", "en", ("en", "ko")) is None
     assert locale_of_query("ㅋㅋㅋ", "en", ("en", "ko")) is None
+
+
+@pytest.mark.parametrize("sl", ["1", "99999999999999999999", "-5", "abc", "x" * 500])
+def test_a_result_link_with_a_forged_or_odd_search_id_opens_the_article_and_marks_nothing(
+    search_client, search_app, sl
+):
+    from portal.extensions import db
+    from portal.models import SearchLog
+
+    search_client.get("/en/search?q=reset+password")  # the row a forger would aim at
+    response = search_client.get("/en/articles/reset-password", query_string={"sl": sl})
+    assert response.status_code == 200
+    with search_app.app_context():
+        rows = db.session.scalars(db.select(SearchLog)).all()
+    assert [row.opened_article_id for row in rows] == [None]

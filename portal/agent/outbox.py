@@ -1,9 +1,11 @@
-"""The customer's email for an agent's public reply, queued in the outbox, localized.
+"""The customer's emails about their ticket after the confirmation: an agent's public reply
+and a status change, localized, queued through :func:`portal.mail.outbox.queue_email`.
 
 The private ticket link carries a token we only keep as a hash, so it cannot be put in
-this email. Nothing secret is stored to make that possible: the email carries the reply
-itself (article links as absolute URLs) and points the customer to the private link in
-the confirmation email they received when they filed the ticket.
+these emails. Nothing secret is stored to make that possible: the email carries the reply
+itself (article links as absolute URLs, in the ticket's language) and points the customer
+to the private link in the confirmation email the worker sent when they filed the ticket.
+A reply is written by a person, so it is not marked ``Auto-Submitted``; a status change is.
 """
 
 from __future__ import annotations
@@ -12,13 +14,17 @@ import re
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from portal.agent.links import link_for
-from portal.extensions import db
+from portal.mail.compose import render_html
+from portal.mail.outbox import queue_email
 from portal.models import OutboxMessage, Ticket, TicketMessage, User
+from portal.rendering import render_markdown
 from portal.tickets.service import header_text
 
 KIND = "ticket_reply"
+SOLVED_KIND = "ticket_solved"
 MARKDOWN_ARTICLE_LINK = re.compile(r"\[((?:\\.|[^\]\\])+)\]\(article:([a-z0-9-]+)(#[^)\s]*)?\)")
 
 
@@ -36,14 +42,35 @@ def plain_reply(body: str, locale: str) -> str:
     return MARKDOWN_ARTICLE_LINK.sub(replace, body)
 
 
-def reply_email(ticket: Ticket, message: TicketMessage, agent: User) -> tuple[str, str]:
-    """Subject and body of the reply email, in the ticket's locale."""
+def html_reply(body: str, locale: str) -> Markup:
+    """The reply as email HTML: the site's sanitized Markdown, ``article:`` links as absolute
+    links to the customer's page in ``locale`` (internal articles lead nowhere)."""
+
+    def resolve(article_id: str) -> str | None:
+        target = link_for(article_id, locale)
+        return target.customer_url(external=True) if target is not None else None
+
+    return Markup(render_markdown(body, resolve, heading_ids=False).html)
+
+
+def _private_link_note(reference: str) -> str:
+    return _(
+        "To read the whole conversation or to answer, open the private link in the "
+        "confirmation email we sent to this address when you contacted us (reference "
+        "%(reference)s). For your security, the link is only in that email.",
+        reference=reference,
+    )
+
+
+def reply_email(ticket: Ticket, message: TicketMessage, agent: User) -> tuple[str, str, str]:
+    """Subject, text and HTML of the reply email, in the ticket's locale."""
     with force_locale(ticket.locale):
         subject = _(
             "[%(reference)s] New reply to your request: %(subject)s",
             reference=ticket.reference,
             subject=header_text(ticket.subject),
         )
+        note = _private_link_note(ticket.reference)
         lines = [
             _("Hello %(name)s,", name=ticket.name),
             "",
@@ -56,26 +83,69 @@ def reply_email(ticket: Ticket, message: TicketMessage, agent: User) -> tuple[st
             plain_reply(message.body, ticket.locale),
             "",
             "—",
-            _(
-                "To read the whole conversation or to answer, open the private link in the "
-                "confirmation email we sent when you contacted us (reference %(reference)s). "
-                "For your security we do not send that link again.",
-                reference=ticket.reference,
-            ),
+            note,
         ]
-    return subject, "\n".join(lines)
+    html = render_html(
+        "ticket_reply.html",
+        ticket.locale,
+        subject=subject,
+        name=ticket.name,
+        agent=agent.name,
+        reference=ticket.reference,
+        reply_html=html_reply(message.body, ticket.locale),
+        footer_text=note,
+    )
+    return subject, "\n".join(lines), html
 
 
 def queue_reply_email(ticket: Ticket, message: TicketMessage, agent: User) -> OutboxMessage:
-    """Add the reply email to the outbox (the caller commits)."""
-    subject, body = reply_email(ticket, message, agent)
-    outbox = OutboxMessage(
-        to_email=ticket.email,
-        subject=subject[:300],
-        body=body,
+    """Queue the reply email and its send job (the caller commits). A person wrote it: no
+    ``Auto-Submitted`` header (RFC 3834 5)."""
+    subject, text, html = reply_email(ticket, message, agent)
+    return queue_email(
+        to=ticket.email,
+        subject=subject,
+        text=text,
+        html=html,
         locale=ticket.locale,
         kind=KIND,
-        ticket_id=ticket.id,
+        ticket=ticket,
+        automatic=False,
     )
-    db.session.add(outbox)
-    return outbox
+
+
+def queue_solved_email(ticket: Ticket) -> OutboxMessage:
+    """Queue 'your request was solved' (automatic mail; the caller commits). The customer's
+    answer on the private page opens the ticket again, and the email says so."""
+    with force_locale(ticket.locale):
+        subject = _(
+            "[%(reference)s] Your request was solved: %(subject)s",
+            reference=ticket.reference,
+            subject=header_text(ticket.subject),
+        )
+        paragraphs = [
+            _("We marked your request %(reference)s as solved.", reference=ticket.reference),
+            _(
+                "If something is still not right, answer on your private page (the link is "
+                "in our confirmation email) and the request opens again."
+            ),
+        ]
+        greeting = _("Hello %(name)s,", name=ticket.name)
+    html = render_html(
+        "ticket_solved.html",
+        ticket.locale,
+        subject=subject,
+        name=ticket.name,
+        reference=ticket.reference,
+        paragraphs=paragraphs,
+    )
+    return queue_email(
+        to=ticket.email,
+        subject=subject,
+        text="\n".join([greeting, "", *paragraphs]),
+        html=html,
+        locale=ticket.locale,
+        kind=SOLVED_KIND,
+        ticket=ticket,
+        automatic=True,
+    )

@@ -13,7 +13,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from portal.agent.links import LinkTarget, link_for, linked_article_ids, render_reply
-from portal.agent.outbox import queue_reply_email
+from portal.agent.outbox import queue_reply_email, queue_solved_email
 from portal.extensions import db
 from portal.models import TICKET_STATUSES, ArticleLink, Ticket, TicketMessage, User, utcnow
 
@@ -123,9 +123,20 @@ def add_reply(
 
 
 def change_status(ticket: Ticket, status: str) -> None:
-    """Set the ticket's status (solved stamps ``solved_at``; reopening clears it) and save."""
-    _set_status(ticket, status, utcnow())
-    db.session.commit()
+    """Set the ticket's status (solved stamps ``solved_at``; reopening clears it) and save.
+
+    Solving a ticket emails the customer (so a silent "solved" never surprises them); the
+    other changes do not: "pending" comes with the reply that asks them something, and an
+    agent reopening a ticket is the team's own bookkeeping."""
+    was = ticket.status
+    try:
+        _set_status(ticket, status, utcnow())
+        if status == "solved" and was != "solved":
+            queue_solved_email(ticket)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
 
 
 def reopen_for_customer(ticket: Ticket) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask_babel import force_locale
 from werkzeug.datastructures import MultiDict
 
 from portal.extensions import csrf, limiter
@@ -159,14 +162,17 @@ def create_ticket():
         categories=[(c.key, c.key) for c in store.categories],
         locales=store.locales,
     )
-    valid = form.validate()
+    # The ticket's own language decides the messages; Accept-Language is the fallback.
+    declared = fields["locale"] if fields["locale"] in store.locales else None
+    with force_locale(declared) if declared else nullcontext():
+        valid = form.validate()
+        errors = {name: str(messages[0]) for name, messages in form.errors.items()}
     if wrong_type or not valid:
-        errors = {name: messages[0] for name, messages in form.errors.items()}
         return jsonify(errors={**errors, **wrong_type}), 400
     try:
         filed = file_ticket(ticket_input(form, channel="api"))
     except FilingError:
-        return jsonify(error="could not store the ticket; try again"), 503
+        return jsonify(error="could not store the ticket; try again"), 503, {"Retry-After": "30"}
     g.ticket_created = filed.created  # a retry under its key does not use up the limit
     body = {"reference": filed.ticket.reference, "url": private_url(filed.token)}
     return jsonify(body), 201 if filed.created else 200

@@ -77,6 +77,33 @@ def current_vote(article_id: str, locale: str, visitor_id: str | None) -> Articl
     ).scalar_one_or_none()
 
 
+def _search_link_signer():
+    from flask import current_app
+    from itsdangerous import URLSafeSerializer
+
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="search-log-opened")
+
+
+def search_link_token(search_log_id: int | None) -> str | None:
+    """What a result link carries to say which search it came from: the log row's id,
+    signed, so a visitor can only mark the searches they were shown (a bare id let anyone
+    mark every recent row as opened and add translation requests at will)."""
+    return None if search_log_id is None else _search_link_signer().dumps(search_log_id)
+
+
+def opened_search_id(token: str | None) -> int | None:
+    """The search-log id a result link was signed for; None when missing, forged or odd."""
+    from itsdangerous import BadData
+
+    if not token or len(token) > 100:
+        return None
+    try:
+        value = _search_link_signer().loads(token)
+    except BadData:
+        return None
+    return value if isinstance(value, int) and 0 < value < 2**63 else None
+
+
 def record_opened(search_log_id: int, article: Article, reader_locale: str) -> None:
     """Note which result a recent search led to (first opened result only). An article
     the reader opened in another language asks writers for its translation."""

@@ -97,13 +97,17 @@ def recent_articles(store: ArticleStore, locale: str, limit: int = 5) -> list[Ar
 def popular_articles(store: ArticleStore, locale: str, limit: int = 5) -> list[Article]:
     """Most viewed public articles in ``locale`` over the last 30 days, topped up by recency."""
     since = utcnow() - POPULAR_WINDOW
-    rows = db.session.execute(
-        sa.select(ArticleView.article_id, sa.func.count().label("views"))
-        .where(ArticleView.locale == locale, ArticleView.created_at >= since)
-        .group_by(ArticleView.article_id)
-        .order_by(sa.desc("views"), ArticleView.article_id)
-        .limit(limit * 3)
-    ).all()
+    try:
+        rows = db.session.execute(
+            sa.select(ArticleView.article_id, sa.func.count().label("views"))
+            .where(ArticleView.locale == locale, ArticleView.created_at >= since)
+            .group_by(ArticleView.article_id)
+            .order_by(sa.desc("views"), ArticleView.article_id)
+            .limit(limit * 3)
+        ).all()
+    except sa.exc.SQLAlchemyError:  # a busy or unreachable database: the files still answer
+        db.session.rollback()
+        rows = []
     popular: list[Article] = []
     for article_id, _views in rows:
         article = store.get(article_id, locale)

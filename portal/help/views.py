@@ -128,7 +128,7 @@ def article(article_id: str):
         resolve_article=lambda target: service.article_url(store, target, g.locale),
     )
     service.record_view(current)
-    if (search_log_id := request.args.get("sl", type=int)) is not None:
+    if (search_log_id := feedback.opened_search_id(request.args.get("sl"))) is not None:
         feedback.record_opened(search_log_id, current, g.locale)
     vote = feedback.current_vote(current.id, current.locale, request.cookies.get(VISITOR_COOKIE))
     return render_template(
@@ -200,7 +200,7 @@ def search():
         record=False,
     )
     # One log row per search, not per page of results.
-    search_log_id = (
+    search_log_id = feedback.search_link_token(
         record_search(results.query, g.locale, "customer", results)
         if results.query and page_number == 1
         else None

@@ -23,6 +23,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.extensions import db
+from portal.mail.compose import render_html, text_as_html
+from portal.mail.outbox import queue_email
 from portal.models import Deflection, OutboxMessage, Ticket, TicketMessage, utcnow
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
@@ -125,19 +127,29 @@ def find_by_submission(submission_key: str) -> Ticket | None:
 
 
 def find_by_token(token: str) -> Ticket | None:
-    """The ticket whose private link carries ``token`` (None for a wrong or guessed one)."""
+    """The ticket whose private link carries ``token`` (None for a wrong or guessed one).
+    A database that cannot answer raises :class:`FilingError`."""
     if not token or len(token) > 100:
         return None
-    return db.session.execute(
-        sa.select(Ticket).where(Ticket.token_hash == hash_token(token))
-    ).scalar_one_or_none()
+    try:
+        return db.session.execute(
+            sa.select(Ticket).where(Ticket.token_hash == hash_token(token))
+        ).scalar_one_or_none()
+    except sa.exc.SQLAlchemyError as exc:
+        db.session.rollback()
+        raise FilingError("could not look up the ticket") from exc
 
 
 def file_ticket(data: TicketInput) -> Filed:
-    """Store the ticket, its first message and the confirmation email, all or nothing."""
+    """Store the ticket, its first message and the confirmation email (with the job that
+    sends it), all or nothing."""
     submission = submission_fingerprint(data)
     if submission:
-        existing = find_by_submission(submission)
+        try:
+            existing = find_by_submission(submission)
+        except sa.exc.SQLAlchemyError as exc:  # locked or unreachable: the caller keeps the text
+            db.session.rollback()
+            raise FilingError("could not look up the submission") from exc
         if existing is not None:
             return Filed(existing, _token_for(submission), created=False)
     token = _token_for(submission)
@@ -159,7 +171,7 @@ def file_ticket(data: TicketInput) -> Filed:
     db.session.add(ticket)
     try:
         db.session.flush()
-        db.session.add(confirmation_email(ticket, token))
+        confirmation_email(ticket, token)
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()
@@ -173,7 +185,10 @@ def file_ticket(data: TicketInput) -> Filed:
 
 
 def confirmation_email(ticket: Ticket, token: str) -> OutboxMessage:
-    """The localized 'we received your request' email with the private link."""
+    """Queue the localized 'we received your request' email with the private link (text and
+    HTML, sent by the worker; the caller commits)."""
+    link = private_url(token)
+    message = ticket.messages[0].body if ticket.messages else ""
     with force_locale(ticket.locale):
         subject = _(
             "[%(reference)s] We received your request: %(subject)s",
@@ -190,20 +205,31 @@ def confirmation_email(ticket: Ticket, token: str) -> OutboxMessage:
                     reference=ticket.reference,
                 ),
                 _("Follow your request and reply to us on this private page:"),
-                private_url(token),
+                link,
                 _("Keep this link to yourself: anyone who has it can read the conversation."),
                 "",
                 _("Your message:"),
-                ticket.messages[0].body if ticket.messages else "",
+                message,
             ]
         )
-    return OutboxMessage(
-        to_email=ticket.email,
-        subject=subject[:300],
-        body=body,
+    html = render_html(
+        "ticket_received.html",
+        ticket.locale,
+        subject=subject,
+        name=ticket.name,
+        reference=ticket.reference,
+        private_url=link,
+        message_html=text_as_html(message),
+    )
+    return queue_email(
+        to=ticket.email,
+        subject=subject,
+        text=body,
+        html=html,
         locale=ticket.locale,
         kind="ticket_received",
-        ticket_id=ticket.id,
+        ticket=ticket,
+        automatic=True,
     )
 
 

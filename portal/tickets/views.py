@@ -108,7 +108,8 @@ def new():
                 ),
                 "error",
             )
-            return render_contact(form, 503)
+            page, status = render_contact(form, 503)
+            return page, status, {"Retry-After": str(errors.RETRY_AFTER_SECONDS)}
         g.ticket_created = filed.created
         if filed.created:
             service.log_form_search(data, deflected_to=None)
@@ -136,7 +137,11 @@ def form_expired(exc):
         return render_contact(contact_form(), 400)
     if request.endpoint == "tickets.private":
         token = (request.view_args or {}).get("token", "")
-        if (ticket := service.find_by_token(token)) is not None:
+        try:
+            ticket = service.find_by_token(token)
+        except service.FilingError:
+            return render_unavailable_reply()
+        if ticket is not None:
             g.locale = ticket.locale
             flash_form_expired()
             return render_private(ticket, token, ReplyForm(), 400)
@@ -150,7 +155,10 @@ def too_many_requests(exc):
     ticket, token = None, ""
     if request.endpoint == "tickets.private":
         token = (request.view_args or {}).get("token", "")
-        ticket = service.find_by_token(token)
+        try:
+            ticket = service.find_by_token(token)
+        except service.FilingError:
+            return render_unavailable_reply()
         if ticket is None:
             return errors.error_page(exc)
         g.locale = ticket.locale
@@ -201,7 +209,10 @@ def answered_thanks():
 @limiter.limit("20/minute", methods=["POST"])
 def private(token: str):
     """The customer's private page: the conversation (no internal notes) and a reply box."""
-    ticket = service.find_by_token(token)
+    try:
+        ticket = service.find_by_token(token)
+    except service.FilingError:
+        return render_unavailable_reply()
     if ticket is None:
         abort(404)
     g.locale = ticket.locale
@@ -221,8 +232,24 @@ def private(token: str):
     return render_private(ticket, token, form, status)
 
 
-def render_private(ticket, token: str, form: ReplyForm, status: int = 200):
-    """The private page of ``ticket`` with the reply ``form`` (empty, or as typed)."""
+def render_unavailable_reply():
+    """The database cannot open the ticket: say so, and give back the reply the customer was
+    sending (in a form that sends it again) so nothing typed is lost."""
+    response = make_response(
+        render_template(
+            "tickets/unavailable.html", form=ReplyForm(), typed=request.form.get("body")
+        ),
+        503,
+    )
+    response.headers["Retry-After"] = str(errors.RETRY_AFTER_SECONDS)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def render_private(ticket, token: str | None, form: ReplyForm, status: int = 200):
+    """The private page of ``ticket`` with the reply ``form`` (empty, or as typed); without
+    ``token`` it is the signed-in customer's view (see :mod:`portal.customers`)."""
     messages = [
         (message, render_message(message, ticket.locale))
         for message in service.public_messages(ticket)
@@ -234,7 +261,7 @@ def render_private(ticket, token: str, form: ReplyForm, status: int = 200):
             messages=messages,
             form=form,
             just_filed=request.args.get("filed") == "1",
-            private_link=service.private_url(token),
+            private_link=service.private_url(token) if token else None,
         ),
         status,
     )

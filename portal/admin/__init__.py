@@ -1,0 +1,1 @@
+"""The ``/admin`` blueprint: what admins run the help center with."""

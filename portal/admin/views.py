@@ -1,0 +1,57 @@
+"""``/admin`` pages. Every URL needs a signed-in admin: the guard is the blueprint's
+``before_request``, so a new route cannot forget it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+
+from portal.admin import background
+from portal.auth import require_role
+from portal.i18n import local_time
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+def admins_only():
+    """Anonymous visitors go to the login page; staff without the admin role get 403."""
+    return require_role("admin")
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something (CSRF-protected, no fields)."""
+
+
+@bp.get("/jobs")
+def jobs():
+    """Background work: what is waiting, what failed and why, mail needing a decision."""
+    return render_template(
+        "admin/jobs.html",
+        backlog=background.backlog(),
+        failed=background.failed_jobs(),
+        mail=background.mail_needing_attention(),
+        form=ActionForm(),
+        local_time=local_time,
+    )
+
+
+@bp.post("/jobs/<int:job_id>/retry")
+def retry_job(job_id: int):
+    """Queue a failed job again with fresh attempts."""
+    if ActionForm().validate_on_submit() and background.retry_job(job_id):
+        flash(_("Job %(id)s is queued again.", id=job_id), "success")
+    else:
+        flash(_("That job is not waiting for a retry."), "error")
+    return redirect(url_for("admin.jobs"))
+
+
+@bp.post("/mail/<int:outbox_id>/resend")
+def resend_mail(outbox_id: int):
+    """Send an email again after an admin checked it did not arrive."""
+    if ActionForm().validate_on_submit() and background.requeue_mail(outbox_id):
+        flash(_("The email is queued again."), "success")
+    else:
+        flash(_("That email is not waiting for a decision."), "error")
+    return redirect(url_for("admin.jobs"))

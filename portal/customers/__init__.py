@@ -1,0 +1,1 @@
+"""Customers without passwords: an emailed link opens a session listing their requests."""

@@ -1,0 +1,136 @@
+"""The customer's own pages: "find my requests", the emailed link, the list of requests."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length, Regexp
+
+from portal.customers import access
+from portal.extensions import limiter
+from portal.i18n import keep_locale_in_urls, pull_locale_from_url
+from portal.tickets import service
+from portal.tickets.forms import EMAIL_PATTERN, LIMITS
+from portal.tickets.views import ReplyForm, render_private
+
+bp = Blueprint("customers", __name__)
+bp.url_value_preprocessor(pull_locale_from_url)
+bp.url_defaults(keep_locale_in_urls)
+
+FIND_LIMIT = "5/minute;20/hour"
+
+
+def _email_key() -> str:
+    """Limit by the address asked about too, so one inbox is not flooded from many hosts."""
+    from flask import request
+
+    return "find-requests:" + access.normalize_email(request.form.get("email", ""))[:254]
+
+
+class FindForm(FlaskForm):
+    """The address to send the link to."""
+
+    email = StringField(
+        _l("Email"),
+        validators=[
+            DataRequired(_l("Enter your email address so we can answer you.")),
+            Length(max=LIMITS["email"], message=_l("Use at most %(max)d characters.")),
+            Regexp(
+                EMAIL_PATTERN, message=_l("Enter a valid email address, like name@example.com.")
+            ),
+        ],
+    )
+
+
+class ContinueForm(FlaskForm):
+    """The button that spends an emailed link (a POST, so link scanners cannot)."""
+
+
+def private_response(response):
+    """Pages about one customer: never cached, never indexed, no referrer."""
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.route("/<locale:locale>/requests", methods=["GET", "POST"])
+@limiter.limit(FIND_LIMIT, methods=["POST"])
+@limiter.limit("5/hour", methods=["POST"], key_func=_email_key)
+def find():
+    """Type an address, get a link listing its requests (the same answer for any address)."""
+    if access.signed_in_email():
+        return redirect(url_for("customers.mine"))
+    form = FindForm()
+    if form.validate_on_submit():
+        try:
+            access.request_link(form.email.data, g.locale)
+        except service.FilingError:
+            pass  # the answer is the same; the customer can ask again
+        return render_template("customers/sent.html", email=form.email.data.strip())
+    return render_template("customers/find.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/requests/link/<token>", methods=["GET", "POST"])
+@limiter.limit("30/minute")
+def open_link(token: str):
+    """The emailed link: a button to continue (GET), the session started (POST)."""
+    form = ContinueForm()
+    link = access.valid_link(token)
+    if link is None:
+        page = render_template("customers/link_invalid.html")
+        return private_response(make_response(page, 410))
+    if form.validate_on_submit():
+        if access.use_link(token) is None:
+            return private_response(
+                make_response(render_template("customers/link_invalid.html"), 410)
+            )
+        return redirect(url_for("customers.mine", locale=g.get("locale") or "en"))
+    return private_response(make_response(render_template("customers/continue.html", form=form)))
+
+
+@bp.get("/<locale:locale>/requests/mine")
+def mine():
+    """Every request of the signed-in customer, from every channel."""
+    email = access.signed_in_email()
+    if email is None:
+        flash(_("Enter your email address and we will send you a link to your requests."), "info")
+        return redirect(url_for("customers.find"))
+    tickets = [(t, access.last_reply(t)) for t in access.tickets_of(email)]
+    page = render_template("customers/mine.html", email=email, tickets=tickets, form=ContinueForm())
+    return private_response(make_response(page))
+
+
+@bp.route("/<locale:locale>/requests/mine/<reference>", methods=["GET", "POST"])
+@limiter.limit("20/minute", methods=["POST"])
+def ticket(reference: str):
+    """One of the customer's requests: the conversation and a reply box."""
+    email = access.signed_in_email()
+    if email is None:
+        return redirect(url_for("customers.find"))
+    found = access.ticket_of(email, reference)
+    if found is None:
+        abort(404)
+    form = ReplyForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            service.add_customer_reply(found, form.body.data.strip())
+        except service.FilingError:
+            flash(_("We could not save your reply. Your text is still below."), "error")
+            status = 503
+        else:
+            flash(_("Your reply was sent."), "success")
+            return redirect(url_for("customers.ticket", reference=reference))
+    return render_private(found, None, form, status)
+
+
+@bp.post("/requests/sign-out")
+def sign_out():
+    """End the customer session on this device."""
+    if ContinueForm().validate_on_submit():
+        access.sign_out()
+    return redirect(url_for("help.home", locale=g.get("locale") or "en"))
