@@ -314,6 +314,18 @@ def test_the_record_changes_only_from_the_version_its_writer_read(nodes):
     assert (row.content, row.version) == ("two", 2)
 
 
+def test_a_record_naming_a_path_outside_the_articles_folder_is_never_written(nodes, tmp_path):
+    a, b = nodes
+    mirror(a)
+    with a.app_context():
+        db.session.add(ArticleFile(path="../../escape.md", content="x", content_hash="h"))
+        db.session.commit()
+
+    mirror(b)
+
+    assert not list(tmp_path.rglob("escape.md"))
+
+
 # -- the index catches up ----------------------------------------------------------------
 
 
