@@ -168,17 +168,23 @@ def to_record(doc: Document, chunk: Chunk) -> ChunkRecord:
 
 
 class Generation:
-    """One opened, read-only index generation."""
+    """One opened, read-only index generation.
 
-    def __init__(self, path: Path, plan: EmbedderPlan):
+    ``damage`` set: only its keyword part was opened, because its vectors are damaged
+    (searches are keyword-only and say so until a rebuild publishes a sound generation).
+    """
+
+    def __init__(self, path: Path, plan: EmbedderPlan, *, damage: str | None = None):
         self.path = path
         self.name = path.name
+        self.damage = damage
         try:
             self.manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise IndexUnavailable(f"index {path.name} has no readable manifest") from exc
         self._check_manifest(plan)
-        self._check_files()
+        self._check_files(skip_vectors=damage is not None)
+        spaces = {} if damage is not None else self.manifest["spaces"]
         try:
             self.chunks = read_chunks(path / "chunks.jsonl")
             # model space -> locale -> vectors
@@ -187,7 +193,7 @@ class Generation:
                     locale: VectorIndex.load(path / "vectors" / space, locale)
                     for locale in about["locales"]
                 }
-                for space, about in self.manifest["spaces"].items()
+                for space, about in spaces.items()
             }
             # model space -> locale -> its words (see indexer.lexicon)
             self.lexicons: dict[str, dict[str, Lexicon]] = {
@@ -195,7 +201,7 @@ class Generation:
                     locale: Lexicon.load(path / "vectors" / space, locale)
                     for locale in about.get("words", [])
                 }
-                for space, about in self.manifest["spaces"].items()
+                for space, about in spaces.items()
             }
             self.keyword = {}
             for locale in self.manifest["locales"]:
@@ -238,8 +244,10 @@ class Generation:
             if space not in models or models[space].dimension != about.get("dimension"):
                 raise IndexUnavailable(f"index {self.name} has vectors of another dimension")
 
-    def _check_files(self) -> None:
+    def _check_files(self, skip_vectors: bool = False) -> None:
         for relative, digest in self.manifest.get("files", {}).items():
+            if skip_vectors and relative.startswith("vectors/"):
+                continue
             path = self.path / relative
             if not path.exists() or file_digest(path) != digest:
                 raise IndexUnavailable(f"index {self.name} is damaged ({relative})")
@@ -373,9 +381,28 @@ class SearchEngine:
             if name is None:
                 raise IndexUnavailable(f"no search index in {self.index_dir}")
             if self._generation is None or self._generation.name != name:
-                self._generation = Generation(self.index_dir / name, self.plan)
+                self._generation = self._open(self.index_dir / name)
             self._signature = signature
             return self._generation
+
+    def _open(self, path: Path) -> Generation:
+        """Open a generation; with damaged vectors, its keyword part alone if that is sound."""
+        try:
+            return Generation(path, self.plan)
+        except IndexUnavailable as exc:
+            try:
+                generation = Generation(path, self.plan, damage=str(exc))
+            except IndexUnavailable:
+                raise exc from None
+            log.warning("%s; serving its keyword index only", exc)
+            return generation
+
+    def _base(self) -> Generation:
+        """The served generation to update; a damaged one is never copied forward."""
+        base = self._reopen()
+        if base.damage:
+            raise IndexUnavailable(base.damage)
+        return base
 
     def status(self) -> dict:
         """What is served: generation, model, counts (or the reason nothing is)."""
@@ -393,15 +420,17 @@ class SearchEngine:
             "locales": manifest["locales"],
             "dense_locales": [loc for loc in manifest["locales"] if self.plan.for_locale(loc)],
             "built": manifest["created"],
+            "damage": generation.damage,  # set: keyword results only until rebuilt
         }
 
     def is_stale(self, docs: Iterable[Document]) -> bool:
         """True when the served index is missing, unusable or differs from ``docs``."""
         try:
-            served = self.current().manifest["docs"]
+            generation = self.current()
         except IndexUnavailable:
             return True
-        return served != {doc.key: doc.digest for doc in docs}
+        served = generation.manifest["docs"]
+        return bool(generation.damage) or served != {doc.key: doc.digest for doc in docs}
 
     # -- writing -----------------------------------------------------------------
 
@@ -416,7 +445,7 @@ class SearchEngine:
         docs = list(docs)
         with self.generations.write_lock():
             try:
-                base = self._reopen()
+                base = self._base()
             except IndexUnavailable as exc:
                 log.info("full build: %s", exc)
                 return self._write(None, docs, [], progress, len(docs))
@@ -431,12 +460,12 @@ class SearchEngine:
     def upsert(self, doc: Document) -> BuildReport:
         """Add or replace one article in one locale."""
         with self.generations.write_lock():
-            return self._write(self._reopen(), [doc], [], None, None)
+            return self._write(self._base(), [doc], [], None, None)
 
     def remove(self, doc_id: str, locale: str) -> BuildReport:
         """Drop one article in one locale."""
         with self.generations.write_lock():
-            return self._write(self._reopen(), [], [f"{doc_id}|{locale}"], None, None)
+            return self._write(self._base(), [], [f"{doc_id}|{locale}"], None, None)
 
     def _lacks_lexicons(self, base: Generation) -> bool:
         """Whether ``base`` predates the lexicons this plan keeps (then a sync adds them)."""
@@ -673,8 +702,12 @@ class SearchEngine:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
         generation = self.current()
+        damaged = None
+        if generation.damage:  # its vectors are not served: keywords only, and say so
+            mode, cross_lingual = "keyword", False
+            damaged = f"{generation.damage}; keyword results only while it is rebuilt"
         query = (query or "").strip()
-        empty = SearchResults(query, locale, "keyword", None, (), 0)
+        empty = SearchResults(query, locale, "keyword", damaged, (), 0)
         if not query:
             return empty
         candidates = max(LEG_CANDIDATES, (k + offset) * 2)
@@ -756,6 +789,7 @@ class SearchEngine:
         page = ranked[offset : offset + k]
         hits = tuple(self._hit(generation, entry, query, matched, locale) for entry in page)
         borrowed = sum(1 for entry in ranked if entry.get("cross_lingual"))
+        degraded = degraded or damaged
         return SearchResults(query, locale, used, degraded, hits, len(ranked), borrowed)
 
     @staticmethod

@@ -24,7 +24,7 @@ from portal.replication_record import (
     text_hash,
     write,
 )
-from portal.search import get_search
+from portal.search import INDEX_UNAVAILABLE, get_search
 from portal.store import parse_article
 from portal.write.drafts import Draft
 from portal.write.editor import Conflict, Editor
@@ -340,7 +340,7 @@ def test_an_index_left_behind_by_a_crash_catches_up_when_the_worker_starts(nodes
     assert keyword_ids(a, "plumfeather") == ["reset-password"]
 
 
-def test_a_damaged_index_is_rebuilt_by_the_worker_not_by_a_search(nodes):
+def test_a_damaged_index_serves_its_keyword_part_until_the_worker_rebuilds_it(nodes):
     a, _b = nodes
     run_worker(a)
     index = a.config["INDEX_DIR"]
@@ -350,14 +350,29 @@ def test_a_damaged_index_is_rebuilt_by_the_worker_not_by_a_search(nodes):
     with a.test_request_context():
         search = get_search()
         search._engine = None  # a web process started after the damage
-        damaged = search.search("password", locale="en", record=False)
-    assert damaged.hits == () and damaged.degraded
-    assert (index / "CURRENT").read_text().strip() == current.name
+        damaged = search.search("reset your password", locale="en", record=False)
+    # The keyword part is intact: it is served, and the answer says what is missing.
+    assert [hit.id for hit in damaged.hits][:1] == ["reset-password"]
+    assert damaged.mode == "keyword" and "damaged" in damaged.degraded
+    assert (index / "CURRENT").read_text().strip() == current.name  # not rebuilt by a search
 
     run_worker(a)
 
-    assert search_ids(a, "password")
+    with a.test_request_context():
+        repaired = get_search().search("reset your password", locale="en", record=False)
+    assert repaired.mode == "hybrid" and repaired.degraded is None
     assert (index / "CURRENT").read_text().strip() != current.name
+    fresh = a.extensions["search"].engine.__class__(index, embedder="fake")
+    assert fresh.status()["damage"] is None  # the damaged vectors were not copied forward
+
+
+def test_a_missing_index_answers_nothing_and_says_so_until_the_worker_builds_it(nodes):
+    a, _b = nodes
+    with a.test_request_context():
+        missing = get_search().search("reset your password", locale="en", record=False)
+    assert missing.hits == () and missing.degraded == INDEX_UNAVAILABLE
+    run_worker(a)
+    assert search_ids(a, "reset your password")[:1] == ["reset-password"]
 
 
 def test_duty_intervals_come_from_the_apps_settings(nodes):
