@@ -218,19 +218,35 @@ def test_a_failing_model_degrades_to_keywords_and_says_so(engine, plan):
     assert ids(results)[0] == "refunds"
 
 
-@pytest.mark.parametrize(
-    "pattern", ["vectors/*/??.npy", "vectors/*/*.words.json", "keyword/*.terms.npz"]
-)
-def test_a_damaged_index_is_refused_not_served(engine, pattern):
+def damage(engine, pattern: str) -> None:
     current = engine.index_dir / (engine.index_dir / "CURRENT").read_text()
     damaged = next(current.glob(pattern))
     data = bytearray(damaged.read_bytes())
     data[-8:] = b"\x00\xff" * 4
     damaged.write_bytes(bytes(data))
+
+
+def test_a_damaged_keyword_index_is_refused_not_served(engine):
+    damage(engine, "keyword/*.terms.npz")
     fresh = SearchEngine(engine.index_dir, embedder=engine.plan)
     with pytest.raises(IndexUnavailable, match="damaged"):
         fresh.search("refund", locale="en")
     assert fresh.is_stale(CORPUS)
+
+
+@pytest.mark.parametrize("pattern", ["vectors/*/??.npy", "vectors/*/*.words.json"])
+def test_damaged_vectors_are_refused_and_the_intact_keyword_index_is_served(engine, pattern):
+    damage(engine, pattern)
+    fresh = SearchEngine(engine.index_dir, embedder=engine.plan)
+    results = fresh.search("refund", locale="en")
+    assert results.mode == "keyword" and "damaged" in results.degraded
+    assert ids(results)[0] == "refunds"
+    assert fresh.is_stale(CORPUS)
+    with pytest.raises(IndexUnavailable, match="damaged"):
+        fresh.upsert(CORPUS[0])  # never the base of a new generation
+    report = fresh.sync(CORPUS)  # a full build instead
+    assert report.added == len(CORPUS)
+    assert fresh.search("refund", locale="en").degraded is None
 
 
 def test_a_missing_index_names_the_command_that_builds_it(tmp_path):

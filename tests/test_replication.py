@@ -174,6 +174,27 @@ def test_a_stale_node_takes_newer_texts_and_deletions_and_indexes_them(nodes):
     assert mirror(b).disk_changed is False  # applying is idempotent
 
 
+def test_an_article_moved_to_another_category_moves_on_every_node(nodes):
+    a, b = nodes
+    mirror(a)
+    mirror(b)
+    with a.test_request_context():
+        store = a.extensions["article_store"].load()
+        editor = Editor(store, a.config["INSTANCE_DIR"])
+        loaded = editor.load("reset-password", "en")
+        draft = replace(Draft.from_article(loaded.article), category="orders-delivery")
+        editor.save(
+            draft, author=None, base_version=loaded.version, editing=("reset-password", "en")
+        )
+    moved = "en/orders-delivery/reset-password.md"
+    assert record(a, RESET).content is None and record(a, moved).content == disk(a, moved)
+
+    outcome = mirror(b)
+
+    assert (outcome.pulled, outcome.deleted) == ([moved], [RESET])
+    assert disk(b, RESET) is None and disk(b, moved) == disk(a, moved)
+
+
 def test_a_node_that_was_down_catches_up_on_its_first_full_pull(nodes):
     a, b = nodes
     mirror(a)
