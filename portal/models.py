@@ -18,7 +18,7 @@ from portal.extensions import db
 ROLES = ("agent", "writer", "admin")
 TICKET_STATUSES = ("open", "pending", "solved")
 CHANNELS = ("web", "email", "chat", "api")
-SIDES = ("customer", "form", "agent", "api")
+SIDES = ("customer", "form", "agent", "api", "email")
 
 
 def utcnow() -> datetime:

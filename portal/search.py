@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 500
 MAX_RESULTS = 100
-SIDES = ("customer", "form", "agent", "api")
+SIDES = ("customer", "form", "agent", "api", "email")
 
 
 # Pasted queries carry invisible format characters (Unicode category Cf): bidi controls,

@@ -26,6 +26,7 @@ from portal.extensions import db
 from portal.mail.compose import render_html, text_as_html
 from portal.mail.outbox import queue_email
 from portal.models import Deflection, OutboxMessage, Ticket, TicketMessage, utcnow
+from portal.tickets.answers import answers_for
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 REFERENCE_LENGTH = 7
@@ -189,6 +190,9 @@ def confirmation_email(ticket: Ticket, token: str) -> OutboxMessage:
     HTML, sent by the worker; the caller commits)."""
     link = private_url(token)
     message = ticket.messages[0].body if ticket.messages else ""
+    answers = answers_for(ticket, message) if ticket.channel == "email" else []
+    if answers:
+        ticket.suggested_articles = [a.article_id for a in answers]
     with force_locale(ticket.locale):
         subject = _(
             "[%(reference)s] We received your request: %(subject)s",
@@ -208,6 +212,7 @@ def confirmation_email(ticket: Ticket, token: str) -> OutboxMessage:
                 link,
                 _("Keep this link to yourself: anyone who has it can read the conversation."),
                 "",
+                *answer_lines(answers),
                 _("Your message:"),
                 message,
             ]
@@ -220,6 +225,7 @@ def confirmation_email(ticket: Ticket, token: str) -> OutboxMessage:
         reference=ticket.reference,
         private_url=link,
         message_html=text_as_html(message),
+        answers=answers,
     )
     return queue_email(
         to=ticket.email,
@@ -231,6 +237,25 @@ def confirmation_email(ticket: Ticket, token: str) -> OutboxMessage:
         ticket=ticket,
         automatic=True,
     )
+
+
+def answer_lines(answers) -> list[str]:
+    """The plain-text part's articles: title (English-only ones marked), link, solved link."""
+    if not answers:
+        return []
+    lines = [_("These articles may already answer your question:"), ""]
+    for answer in answers:
+        label = f"{answer.title} ({_('in English')})" if answer.borrowed else answer.title
+        lines += [
+            f"- {label}",
+            f"  {answer.url}",
+            "  " + _("This solved my problem: %(url)s", url=answer.solved_url),
+            "",
+        ]
+    lines.append(
+        _("If one of them answers you, its link closes your request. Otherwise we reply soon.")
+    )
+    return [*lines, ""]
 
 
 def add_customer_reply(ticket: Ticket, body: str) -> TicketMessage:
