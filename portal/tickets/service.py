@@ -173,6 +173,7 @@ def file_ticket(data: TicketInput) -> Filed:
     try:
         db.session.flush()
         confirmation_email(ticket, token)
+        _notify(ticket, ticket.messages[0], "new")
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()
@@ -258,6 +259,12 @@ def answer_lines(answers) -> list[str]:
     return [*lines, ""]
 
 
+def _notify(ticket: Ticket, message: TicketMessage, event: str) -> None:
+    from portal.agent.notify import notify_agents  # the agent side imports this module
+
+    notify_agents(ticket, message, event)
+
+
 def add_customer_reply(ticket: Ticket, body: str) -> TicketMessage:
     """The customer answers on their private page; a pending or solved ticket reopens."""
     message = TicketMessage(ticket=ticket, author_type="customer", body=body)
@@ -267,6 +274,8 @@ def add_customer_reply(ticket: Ticket, body: str) -> TicketMessage:
         ticket.solved_at = None
     ticket.updated_at = utcnow()
     try:
+        db.session.flush()
+        _notify(ticket, message, "reply")
         db.session.commit()
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
