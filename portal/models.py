@@ -18,7 +18,7 @@ from portal.extensions import db
 ROLES = ("agent", "writer", "admin")
 TICKET_STATUSES = ("open", "pending", "solved")
 CHANNELS = ("web", "email", "chat", "api")
-SIDES = ("customer", "form", "agent", "api")
+SIDES = ("customer", "form", "agent", "api", "email")
 
 
 def utcnow() -> datetime:
@@ -50,6 +50,10 @@ class User(UserMixin, db.Model):
     session_token = sa.Column(
         sa.String(64), nullable=False, unique=True, index=True, default=new_session_token
     )
+    # Email notifications (agents choose on /agent/settings): every new ticket, and
+    # customer replies on the tickets assigned to them.
+    notify_new_tickets = sa.Column(sa.Boolean, nullable=False, default=False)
+    notify_replies = sa.Column(sa.Boolean, nullable=False, default=True)
 
     def get_id(self) -> str:
         """flask-login keeps this in the session and the remember cookie instead of the id,

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 500
 MAX_RESULTS = 100
-SIDES = ("customer", "form", "agent", "api")
+SIDES = ("customer", "form", "agent", "api", "email")
 # A search answered while this node's worker builds (or repairs) the index.
 INDEX_UNAVAILABLE = "the search index is being built; try again in a minute"
 

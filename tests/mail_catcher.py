@@ -46,16 +46,18 @@ class CatchingHandler:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        """Accept the recipient unless told to refuse."""
+        """Accept the recipient (after ``delay``) unless told to refuse."""
+        if self.delay:
+            # Before DATA, not after the terminator: a slow answer to the terminator would
+            # widen the one window where a killed client cannot know what happened.
+            await asyncio.sleep(self.delay)
         if self.rcpt_reply:
             return self.rcpt_reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        """Keep the message (after ``delay``) unless told to refuse it."""
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        """Keep the message unless told to refuse it."""
         if self.data_reply:
             return self.data_reply
         with self.lock:

@@ -1,4 +1,4 @@
-""""Find my requests": an emailed, short-lived, single-use link lists every request of an
+""" "Find my requests": an emailed, short-lived, single-use link lists every request of an
 address, from every channel; nobody learns whether an address wrote to support."""
 
 from __future__ import annotations
@@ -31,11 +31,15 @@ def file(app, email: str, subject: str, channel: str = "web", locale: str = "en"
 
 def emailed_link(app, to: str) -> str:
     with app.app_context():
-        row = db.session.execute(
-            sa.select(OutboxMessage)
-            .where(OutboxMessage.kind == "requests_link", OutboxMessage.to_email == to)
-            .order_by(OutboxMessage.id.desc())
-        ).scalars().first()
+        row = (
+            db.session.execute(
+                sa.select(OutboxMessage)
+                .where(OutboxMessage.kind == "requests_link", OutboxMessage.to_email == to)
+                .order_by(OutboxMessage.id.desc())
+            )
+            .scalars()
+            .first()
+        )
         assert row is not None, "no link was emailed"
         return re.search(r"https?://\S+/requests/link/\S+", row.body).group(0)
 
@@ -84,20 +88,24 @@ def test_another_customers_request_is_not_found(app, client):
     assert client.post(f"/en/requests/mine/{theirs}", data={"body": "x"}).status_code == 404
 
 
-def test_the_answer_is_the_same_for_an_address_without_requests_and_nothing_is_sent(
-    app, client
-):
+def test_the_answer_is_the_same_for_an_address_without_requests_and_nothing_is_sent(app, client):
     file(app, "kim@example.com", "Parcel")
     known = client.post("/en/requests", data={"email": "kim@example.com"})
     unknown = client.post("/en/requests", data={"email": "nobody@example.com"})
-    strip = lambda r: r.get_data(as_text=True).replace("kim@example.com", "X").replace(  # noqa: E731
-        "nobody@example.com", "X"
-    )
+
+    def strip(response):
+        text = response.get_data(as_text=True)
+        return text.replace("kim@example.com", "X").replace("nobody@example.com", "X")
+
     assert strip(known) == strip(unknown)
     with app.app_context():
-        kinds = db.session.execute(
-            sa.select(OutboxMessage.to_email).where(OutboxMessage.kind == "requests_link")
-        ).scalars().all()
+        kinds = (
+            db.session.execute(
+                sa.select(OutboxMessage.to_email).where(OutboxMessage.kind == "requests_link")
+            )
+            .scalars()
+            .all()
+        )
     assert kinds == ["kim@example.com"]
 
 

@@ -14,7 +14,7 @@ from flask_babel import lazy_pgettext as _pl
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import HiddenField, SelectField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from portal.agent import queue as tickets
@@ -29,7 +29,7 @@ from portal.agent.replies import (
 )
 from portal.auth import require_role
 from portal.auth_views import has_endpoint, safe_next
-from portal.extensions import limiter
+from portal.extensions import db, limiter
 from portal.i18n import current_locale, local_time, supported_locales
 from portal.rendering import render_markdown
 from portal.search import MAX_QUERY_CHARS, get_store
@@ -98,6 +98,29 @@ def _ticket_or_404(reference: str):
     if ticket is None:
         abort(404)
     return ticket
+
+
+class NotificationForm(FlaskForm):
+    """Which ticket events email this agent."""
+
+    notify_new_tickets = BooleanField(_l("Email me about every new request"))
+    notify_replies = BooleanField(
+        _l("Email me when a customer replies on a request assigned to me")
+    )
+    submit = SubmitField(_l("Save"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    """The agent's own notification settings."""
+    form = NotificationForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.notify_new_tickets = form.notify_new_tickets.data
+        current_user.notify_replies = form.notify_replies.data
+        db.session.commit()
+        flash(_("Your notification settings are saved."), "success")
+        return redirect(url_for(".settings"))
+    return render_template("agent/settings.html", form=form)
 
 
 @bp.get("/")

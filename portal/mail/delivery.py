@@ -205,6 +205,11 @@ def requeue(outbox_id: int) -> OutboxMessage | None:
         job.run_after = job.updated_at = utcnow()
         job.finished_at = None
     elif job is None:
-        enqueue(SEND_JOB, {"outbox_id": outbox_id}, dedupe_key=dedupe_key(outbox_id))
+        enqueue(
+            SEND_JOB,
+            {"outbox_id": outbox_id},
+            dedupe_key=dedupe_key(outbox_id),
+            max_attempts=SEND_ATTEMPTS,
+        )
     db.session.commit()
     return row

@@ -26,6 +26,7 @@ from portal.extensions import db
 from portal.mail.compose import render_html, text_as_html
 from portal.mail.outbox import queue_email
 from portal.models import Deflection, OutboxMessage, Ticket, TicketMessage, utcnow
+from portal.tickets.answers import answers_for
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 REFERENCE_LENGTH = 7
@@ -172,6 +173,7 @@ def file_ticket(data: TicketInput) -> Filed:
     try:
         db.session.flush()
         confirmation_email(ticket, token)
+        _notify(ticket, ticket.messages[0], "new")
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()
@@ -189,6 +191,9 @@ def confirmation_email(ticket: Ticket, token: str) -> OutboxMessage:
     HTML, sent by the worker; the caller commits)."""
     link = private_url(token)
     message = ticket.messages[0].body if ticket.messages else ""
+    answers = answers_for(ticket, message) if ticket.channel == "email" else []
+    if answers:
+        ticket.suggested_articles = [a.article_id for a in answers]
     with force_locale(ticket.locale):
         subject = _(
             "[%(reference)s] We received your request: %(subject)s",
@@ -208,6 +213,7 @@ def confirmation_email(ticket: Ticket, token: str) -> OutboxMessage:
                 link,
                 _("Keep this link to yourself: anyone who has it can read the conversation."),
                 "",
+                *answer_lines(answers),
                 _("Your message:"),
                 message,
             ]
@@ -220,6 +226,7 @@ def confirmation_email(ticket: Ticket, token: str) -> OutboxMessage:
         reference=ticket.reference,
         private_url=link,
         message_html=text_as_html(message),
+        answers=answers,
     )
     return queue_email(
         to=ticket.email,
@@ -233,6 +240,31 @@ def confirmation_email(ticket: Ticket, token: str) -> OutboxMessage:
     )
 
 
+def answer_lines(answers) -> list[str]:
+    """The plain-text part's articles: title (English-only ones marked), link, solved link."""
+    if not answers:
+        return []
+    lines = [_("These articles may already answer your question:"), ""]
+    for answer in answers:
+        label = f"{answer.title} ({_('in English')})" if answer.borrowed else answer.title
+        lines += [
+            f"- {label}",
+            f"  {answer.url}",
+            "  " + _("This solved my problem: %(url)s", url=answer.solved_url),
+            "",
+        ]
+    lines.append(
+        _("If one of them answers you, its link closes your request. Otherwise we reply soon.")
+    )
+    return [*lines, ""]
+
+
+def _notify(ticket: Ticket, message: TicketMessage, event: str) -> None:
+    from portal.agent.notify import notify_agents  # the agent side imports this module
+
+    notify_agents(ticket, message, event)
+
+
 def add_customer_reply(ticket: Ticket, body: str) -> TicketMessage:
     """The customer answers on their private page; a pending or solved ticket reopens."""
     message = TicketMessage(ticket=ticket, author_type="customer", body=body)
@@ -242,6 +274,8 @@ def add_customer_reply(ticket: Ticket, body: str) -> TicketMessage:
         ticket.solved_at = None
     ticket.updated_at = utcnow()
     try:
+        db.session.flush()
+        _notify(ticket, message, "reply")
         db.session.commit()
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()

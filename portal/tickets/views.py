@@ -199,6 +199,42 @@ def answered():
     return redirect(url_for("tickets.answered_thanks"))
 
 
+class ConfirmForm(FlaskForm):
+    """One button (CSRF-protected): the POST that changes something."""
+
+
+@bp.route("/tickets/solved/<token>", methods=["GET", "POST"])
+@limiter.limit(DEFLECTION_LIMIT)
+def solved_by_article(token: str):
+    """ "This solved my problem" from an acknowledgment email: a button (GET), then the
+    ticket solved and a deflection counted (POST), so link scanners change nothing."""
+    from portal.extensions import db
+    from portal.models import Ticket
+    from portal.tickets.answers import read_solved_token, solve_by_article
+
+    found = read_solved_token(token)
+    ticket = db.session.get(Ticket, found[0]) if found else None
+    if ticket is None or ticket.reference != found[1]:
+        abort(404)
+    g.locale = ticket.locale
+    article = get_store().get(found[2], found[3])
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        solve_by_article(ticket, found[2], found[3])
+        return render_template("tickets/solved.html", ticket=ticket, done=True, article=article)
+    page = render_template(
+        "tickets/solved.html",
+        ticket=ticket,
+        done=ticket.status == "solved",
+        article=article,
+        form=form,
+    )
+    response = make_response(page)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/<locale:locale>/contact/thanks")
 def answered_thanks():
     """The polite end of a deflected contact."""
