@@ -31,6 +31,7 @@ from typing import NamedTuple
 
 import yaml
 
+from indexer import yamltext
 from indexer.analyzers import (
     base_locale,
     content_words,
@@ -134,7 +135,7 @@ class Glossary:
         except (OSError, UnicodeDecodeError) as exc:
             raise GlossaryError(f"{path}: cannot be read ({exc})") from exc
         try:
-            data = yaml.safe_load(text)
+            data = yamltext.safe_load(text)
         except yaml.YAMLError as exc:
             raise GlossaryError(f"{path}: not valid YAML ({exc})") from exc
         return cls.parse(data, str(path))

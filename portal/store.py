@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 
+from indexer import yamltext
 from indexer.glossary import Glossary, GlossaryError
 
 GLOSSARY_FILE = "glossary.yml"  # equivalent search terms, kept by writers
@@ -131,7 +132,7 @@ def parse_article(text: str, path: Path, locales: tuple[str, ...]) -> Article:
     if not match:
         raise ArticleError("no YAML front matter (the file must start with a '---' block)")
     try:
-        meta = yaml.safe_load(match.group(1))
+        meta = yamltext.safe_load(match.group(1))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
@@ -222,7 +223,7 @@ def load_categories(root: Path) -> dict[str, Category]:
     """Read ``categories.yml``; a missing or broken file yields no categories."""
     path = root / "categories.yml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamltext.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError):
         return {}
     categories = {}
