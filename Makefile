@@ -37,7 +37,11 @@ run: install instance/secret_key
 	$(BIN)/portal articles check || true
 	$(BIN)/portal index build --if-stale
 	$(BIN)/portal users demo
-	PORTAL_SECRET_KEY=$$(cat instance/secret_key) $(BIN)/portal serve --host $(HOST) --port $(PORT)
+	@# gunicorn (as in production) and the worker (email, article mirroring, index updates).
+	PORTAL_SECRET_KEY=$$(cat instance/secret_key) \
+	PORTAL_PUBLIC_URL=$${PORTAL_PUBLIC_URL:-http://$(HOST):$(PORT)} \
+	PORTAL_SESSION_COOKIE_SECURE=$${PORTAL_SESSION_COOKIE_SECURE:-0} \
+	$(BIN)/portal run --host $(HOST) --port $(PORT)
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \

@@ -44,7 +44,8 @@ def configure_settings(app: Flask, test_config: dict | None) -> None:
     """Defaults, then the environment, then ``instance/portal.cfg``, then test overrides."""
     app.config.update(load_config())
     app.config["TRANSLATIONS_DIR"] = Path(__file__).parent / "translations"
-    app.config.from_pyfile("portal.cfg", silent=True)
+    # Flask resolves a relative name against the package folder, not the instance folder.
+    app.config.from_pyfile(Path(app.instance_path) / "portal.cfg", silent=True)
     if test_config:
         app.config.update(test_config)
     apply_public_url(app.config)
@@ -121,7 +122,7 @@ def configure_security_headers(app: Flask) -> None:
 
 def configure_blueprints(app: Flask) -> None:
     """Register every blueprint and the CLI commands."""
-    from portal import cli
+    from portal import cli, health
     from portal.admin.views import bp as admin_bp
     from portal.agent.views import bp as agent_bp
     from portal.analytics.views import bp as analytics_bp
@@ -143,4 +144,5 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(analytics_bp)
     app.register_blueprint(write_bp)
     app.register_blueprint(admin_bp)
+    health.init_app(app)
     cli.init_app(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -196,6 +197,23 @@ def worker(once: bool):
         click.echo(f"{runner.run_once()} job(s) run.")
         return
     runner.run_forever()
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", envvar="HOST")
+@click.option("--port", default=5000, type=int, envvar="PORT")
+def run_command(host: str, port: int):
+    """Serve with gunicorn and run the worker beside it (what `make run` does)."""
+    from portal.runner import run
+
+    env = {"HOST": host, "PORT": str(port)}
+    os.environ.setdefault("PORTAL_PUBLIC_URL", f"http://{host}:{port}")
+    click.echo(f"Help center: http://{host}:{port}/  (web + worker; Ctrl+C stops both)")
+    sys.exit(run(env))
+
+
+# Starts processes that create their own apps: needs none itself, so it sits on the group.
+cli.add_command(run_command)
 
 
 @click.group("jobs")

@@ -124,6 +124,18 @@ def default_public_url(config, host: str, port: int) -> None:
         apply_public_url(config)
 
 
+def check_public_url(app) -> None:
+    """Refuse to serve through a WSGI server without ``PUBLIC_URL``: external links (in
+    emails, the API's ticket URL) would be built on the request's Host header, which anyone
+    can set (``Host: evil.example`` got a victim a link to evil.example)."""
+    if not app.config.get("PUBLIC_URL") and not app.testing:
+        raise RuntimeError(
+            "PORTAL_PUBLIC_URL is not set: refusing to serve. Set it to the address customers "
+            "use, e.g. PORTAL_PUBLIC_URL=https://help.example.com (make run sets "
+            "http://127.0.0.1:5000)."
+        )
+
+
 def check_secret_key(app) -> None:
     """Refuse to run in production with the development secret key."""
     if app.config["SECRET_KEY"] == DEV_SECRET_KEY and not (app.debug or app.testing):

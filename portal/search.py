@@ -75,6 +75,7 @@ class SearchService:
         self.index_dir = index_dir
         self.plan = make_plan(embedder)  # a malformed setting fails here, at start-up
         self._engine: SearchEngine | None = None
+        self.warmed = False
         self._lock = threading.Lock()
 
     @property
@@ -86,14 +87,25 @@ class SearchService:
                     self._engine = SearchEngine(self.index_dir, embedder=self.plan)
         return self._engine
 
-    def warm_up(self) -> None:
+    # What the first searches of a process pay for (models, Korean analysis, ONNX sessions,
+    # per-locale caches): one query per locale in each language's words.
+    WARM_UP_QUERIES = {
+        "ko": ("비밀번호 재설정", "환불 언제 돼요"),
+        "en": ("reset password", "refund"),
+    }
+
+    def warm_up(self) -> bool:
         """Open the index and load every locale's embedding model before the first search
-        needs them."""
+        needs them; True when the engine answered (``/readyz`` reports it)."""
         try:
             for locale in self.store.locales:
-                self.engine.search("warm up", locale=locale, k=1)
+                for query in self.WARM_UP_QUERIES.get(locale, ("warm up",)):
+                    self.engine.search(query, locale=locale, k=3, glossary=self.store.glossary)
         except Exception:  # noqa: BLE001 - a cold start is slower, not broken
             log.exception("search warm-up failed")
+            return False
+        self.warmed = True
+        return True
 
     # -- building ----------------------------------------------------------------
 
