@@ -24,9 +24,7 @@ def test_the_wsgi_app_refuses_to_start_without_a_public_url(monkeypatch, tmp_pat
         load_wsgi(monkeypatch, tmp_path)
 
 
-def test_the_wsgi_app_builds_external_links_on_the_public_url_not_the_host(
-    monkeypatch, tmp_path
-):
+def test_the_wsgi_app_builds_external_links_on_the_public_url_not_the_host(monkeypatch, tmp_path):
     wsgi = load_wsgi(monkeypatch, tmp_path, PORTAL_PUBLIC_URL="https://help.example.com")
     from flask import url_for
 
