@@ -2,7 +2,6 @@
 
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -12,5 +11,14 @@ db = SQLAlchemy()
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Keyed by portal.limits.client_key (the API key, else the trusted client address).
+limiter = Limiter(key_func=lambda: _client_key(), default_limits=[])
+
+
+def _client_key() -> str:
+    from portal.limits import client_key
+
+    return client_key()
+
+
 login_manager = LoginManager()
