@@ -22,11 +22,12 @@ from wtforms.validators import DataRequired, Length
 
 from portal.extensions import limiter
 from portal.i18n import current_locale
-from portal.limits import limit
 from portal.models import User
 from portal.users import authenticate, sign_out_everywhere
 
 bp = Blueprint("auth", __name__)
+
+LOGIN_LIMIT = "10/minute;50/hour"
 
 
 class LoginForm(FlaskForm):
@@ -71,7 +72,7 @@ def _render_login(form: LoginForm, status: int = 200):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(limit("login"), methods=["POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
 def login():
     """Sign a staff member in; failures say nothing about which part was wrong."""
     if current_user.is_authenticated and request.method == "GET":

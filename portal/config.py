@@ -46,10 +46,6 @@ def load_config() -> dict:
         "EMBEDDER": _env("EMBEDDER", "auto"),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
-        # Shared state for several workers and nodes: rate-limit counters (see portal.limits).
-        "REDIS_URL": _env("REDIS_URL") or None,
-        # How many proxies in front of the app add an X-Forwarded-For hop we may believe.
-        "TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", "0") or 0),
         "RATELIMIT_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -2,6 +2,7 @@
 
 from flask_babel import Babel
 from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -11,14 +12,5 @@ db = SQLAlchemy()
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
-# Keyed by portal.limits.client_key (the API key, else the trusted client address).
-limiter = Limiter(key_func=lambda: _client_key(), default_limits=[])
-
-
-def _client_key() -> str:
-    from portal.limits import client_key
-
-    return client_key()
-
-
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()

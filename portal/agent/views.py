@@ -31,7 +31,6 @@ from portal.auth import require_role
 from portal.auth_views import has_endpoint, safe_next
 from portal.extensions import db, limiter
 from portal.i18n import current_locale, local_time, supported_locales
-from portal.limits import limit
 from portal.rendering import render_markdown
 from portal.search import MAX_QUERY_CHARS, get_store
 
@@ -232,7 +231,7 @@ def _agent_article_url(article_id: str, locale: str) -> str | None:
 
 
 @bp.get("/search")
-@limiter.limit(limit("agent_search"))
+@limiter.limit("120/minute")
 def search_articles():
     """JSON for the panel's search box: ``q``, ``locale`` (searched), ``for`` (link locale)."""
     query = request.args.get("q", "")

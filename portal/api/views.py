@@ -10,12 +10,11 @@ from werkzeug.datastructures import MultiDict
 
 from portal.extensions import csrf, limiter
 from portal.help.service import article_page, article_url
-from portal.limits import limit
 from portal.rendering import render_markdown
 from portal.search import MAX_QUERY_CHARS, MAX_RESULTS, get_search, get_store, hit_url
 from portal.tickets.forms import TicketForm
 from portal.tickets.service import FilingError, file_ticket, private_url
-from portal.tickets.views import counts_as_filing, ticket_input
+from portal.tickets.views import FILING_LIMIT, counts_as_filing, ticket_input
 
 # Bookkeeping fields of the web form that API callers may not set directly.
 PRIVATE_FIELDS = ("submission_key", "suggested", "opened", "website")
@@ -68,7 +67,7 @@ def _int_param(name: str, default: int, low: int, high: int) -> int:
 
 
 @bp.get("/search")
-@limiter.limit(limit("api_search"))
+@limiter.limit("120/minute")
 def search():
     """Search public articles: ``q``, ``locale``, ``category``, ``limit`` (≤100), ``offset``."""
     query = request.args.get("q", "")
@@ -113,7 +112,7 @@ def search():
 
 
 @bp.get("/articles/<article_id>")
-@limiter.limit(limit("api_article"))
+@limiter.limit("300/minute")
 def article(article_id: str):
     """One public article as JSON, in ``locale`` or the best available locale."""
     store = get_store()
@@ -141,7 +140,7 @@ def article(article_id: str):
 
 
 @bp.post("/tickets")
-@limiter.limit(limit("tickets"), deduct_when=counts_as_filing)
+@limiter.limit(FILING_LIMIT, deduct_when=counts_as_filing)
 def create_ticket():
     """File a ticket from another channel; same validation as the contact form.
 

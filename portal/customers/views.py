@@ -12,7 +12,6 @@ from wtforms.validators import DataRequired, Length, Regexp
 from portal.customers import access
 from portal.extensions import limiter
 from portal.i18n import keep_locale_in_urls, pull_locale_from_url
-from portal.limits import limit
 from portal.tickets import service
 from portal.tickets.forms import EMAIL_PATTERN, LIMITS
 from portal.tickets.views import ReplyForm, render_private
@@ -20,6 +19,8 @@ from portal.tickets.views import ReplyForm, render_private
 bp = Blueprint("customers", __name__)
 bp.url_value_preprocessor(pull_locale_from_url)
 bp.url_defaults(keep_locale_in_urls)
+
+FIND_LIMIT = "5/minute;20/hour"
 
 
 def _email_key() -> str:
@@ -57,8 +58,8 @@ def private_response(response):
 
 
 @bp.route("/<locale:locale>/requests", methods=["GET", "POST"])
-@limiter.limit(limit("find_requests"), methods=["POST"])
-@limiter.limit(limit("find_requests_address"), methods=["POST"], key_func=_email_key)
+@limiter.limit(FIND_LIMIT, methods=["POST"])
+@limiter.limit("5/hour", methods=["POST"], key_func=_email_key)
 def find():
     """Type an address, get a link listing its requests (the same answer for any address)."""
     if access.signed_in_email():
@@ -74,7 +75,7 @@ def find():
 
 
 @bp.route("/requests/link/<token>", methods=["GET", "POST"])
-@limiter.limit(limit("access_link"))
+@limiter.limit("30/minute")
 def open_link(token: str):
     """The emailed link: a button to continue (GET), the session started (POST)."""
     form = ContinueForm()
@@ -104,7 +105,7 @@ def mine():
 
 
 @bp.route("/<locale:locale>/requests/mine/<reference>", methods=["GET", "POST"])
-@limiter.limit(limit("reply"), methods=["POST"])
+@limiter.limit("20/minute", methods=["POST"])
 def ticket(reference: str):
     """One of the customer's requests: the conversation and a reply box."""
     email = access.signed_in_email()
