@@ -127,6 +127,11 @@ def init_app(app) -> None:
         locale_selector=current_locale,
         default_translation_directories=str(app.config["TRANSLATIONS_DIR"]),
     )
+    # Flask-Babel caches loaded catalogs on the one Babel object, keyed by locale only: an
+    # app with other translation folders (a test's) would otherwise serve the first app's.
+    domain = babel.__dict__.get("domain_instance")  # a cached_property, once made
+    if domain is not None:
+        domain.cache.clear()
     app.jinja_env.globals.update(
         current_locale=current_locale,
         local_time=local_time,
