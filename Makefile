@@ -9,15 +9,21 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test lint security format browser translations index eval bench clean
+.PHONY: install run test lint security format lock browser translations index eval bench clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml .ci/requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	# torch first, pinned: the CPU build on this disk (any other version pulls CUDA).
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -c .ci/requirements.lock -e '.[dev]'
 	touch $@
+
+# The exact versions installed, recorded for reproducible installs and offline audits.
+lock: $(VENV)/.installed
+	{ echo "# Exact versions the tests and measurements ran on (pip install -c). Regenerate: make lock"; \
+	  echo "# Audit where a vulnerability database is reachable: pip-audit -r .ci/requirements.lock"; \
+	  $(BIN)/pip freeze --exclude-editable; } > .ci/requirements.lock
 
 install: $(VENV)/.installed translations
 
