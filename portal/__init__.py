@@ -106,6 +106,7 @@ def configure_blueprints(app: Flask) -> None:
     from portal.auth_views import bp as auth_bp
     from portal.errors import bp as errors_bp
     from portal.help.views import bp as help_bp
+    from portal.mail.views import bp as mail_bp
     from portal.tickets.views import bp as tickets_bp
     from portal.write.views import bp as write_bp
 
@@ -117,4 +118,5 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(agent_bp)
     app.register_blueprint(analytics_bp)
     app.register_blueprint(write_bp)
+    app.register_blueprint(mail_bp)
     cli.init_app(app)
