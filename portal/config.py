@@ -78,7 +78,8 @@ def load_config() -> dict:
         "IMAP_POLL_SECONDS": float(_env("IMAP_POLL_SECONDS", "60")),
         "IMAP_BATCH": int(_env("IMAP_BATCH", "50")),
         "INBOUND_ADDRESS": _env("INBOUND_ADDRESS") or None,
-        "INBOUND_MAIL_DIR": Path(_env("INBOUND_MAIL_DIR", str(instance / "mail"))),
+        # None: INSTANCE_DIR/mail (outside the web root, whatever the instance folder is).
+        "INBOUND_MAIL_DIR": _env("INBOUND_MAIL_DIR") or None,
         "INBOUND_MAX_BYTES": int(_env("INBOUND_MAX_BYTES", str(10 * 1024 * 1024))),
         "INBOUND_ATTACHMENT_MAX_BYTES": int(
             _env("INBOUND_ATTACHMENT_MAX_BYTES", str(5 * 1024 * 1024))

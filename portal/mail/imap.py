@@ -180,6 +180,12 @@ def fetch_mail(app) -> None:
     """The worker's duty: poll ``PORTAL_IMAP_URL`` every ``IMAP_POLL_SECONDS`` (off when unset)."""
     if not app.config.get("IMAP_URL"):
         return
+    if not app.config.get("SERVER_NAME"):
+        log.error(
+            "PORTAL_IMAP_URL is set but PORTAL_PUBLIC_URL is not: mail is not fetched "
+            "(acknowledgments carry links to the help center)"
+        )
+        return
     now = time.monotonic()
     if now - _last_poll.get(id(app), -1e9) < float(app.config["IMAP_POLL_SECONDS"]):
         return

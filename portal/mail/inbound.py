@@ -87,7 +87,7 @@ class InboundConfig:
             for key in ("INBOUND_ADDRESS", "MAIL_FROM")
         ]
         return cls(
-            mail_dir=Path(config["INBOUND_MAIL_DIR"]),
+            mail_dir=mail_dir(config),
             own_addresses=tuple(a for a in own if a),
             secret=str(config["SECRET_KEY"]),
             sender_limit_per_hour=int(config["INBOUND_SENDER_LIMIT_PER_HOUR"]),
@@ -97,6 +97,11 @@ class InboundConfig:
             locales=tuple(config["LOCALES"]),
             default_locale=config["DEFAULT_LOCALE"],
         )
+
+
+def mail_dir(config) -> Path:
+    """Where raw mail and attachments are kept: ``INBOUND_MAIL_DIR``, else instance/mail."""
+    return Path(config.get("INBOUND_MAIL_DIR") or Path(config["INSTANCE_DIR"]) / "mail")
 
 
 @dataclass(frozen=True)
@@ -456,6 +461,9 @@ def ingest(raw: bytes, *, source: str = "webhook") -> Ingested:
         if (found := _existing(mail.message_id)) is not None:
             return _result(found, duplicate=True)
         raise IngestError("could not store the mail") from exc
+    except Exception as exc:  # e.g. no PUBLIC_URL for the acknowledgment's link: keep nothing
+        db.session.rollback()
+        raise IngestError(f"could not ingest the mail: {exc}") from exc
     return _result(record, duplicate=False)
 
 

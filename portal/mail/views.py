@@ -10,13 +10,12 @@ already ingested (a retried delivery), 401 without the secret, 413 over
 from __future__ import annotations
 
 import hmac
-from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, request, send_file
 
 from portal.auth import role_required
 from portal.extensions import csrf, db, limiter
-from portal.mail.inbound import IngestError, attachment_path, ingest
+from portal.mail.inbound import IngestError, attachment_path, ingest, mail_dir
 from portal.models import InboundAttachment, InboundEmail
 
 bp = Blueprint("mail", __name__)
@@ -61,7 +60,7 @@ def inbound_email():
 def raw_email(email_id: int):
     """The full original of an inbound email, for agents (downloaded, never rendered)."""
     record = db.get_or_404(InboundEmail, email_id)
-    path = Path(current_app.config["INBOUND_MAIL_DIR"]) / record.raw_path
+    path = mail_dir(current_app.config) / record.raw_path
     if not path.is_file():
         abort(404)
     return send_file(
@@ -77,7 +76,7 @@ def raw_email(email_id: int):
 def attachment(attachment_id: int):
     """An attachment an email carried, for agents: always a download, typed by its bytes."""
     item = db.get_or_404(InboundAttachment, attachment_id)
-    path = attachment_path(current_app.config["INBOUND_MAIL_DIR"], item.sha256)
+    path = attachment_path(mail_dir(current_app.config), item.sha256)
     if not item.stored or not path.is_file():
         abort(404)
     response = send_file(
