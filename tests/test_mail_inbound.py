@@ -155,7 +155,18 @@ def test_the_plan_never_answers_or_reopens_for_automatic_mail():
         now=NOW,
         reopen_days=14,
     )
-    assert (unmatched.action, unmatched.answer) == ("new_ticket", False)
+    assert (unmatched.action, unmatched.answer) == ("recorded", False)
+    generated = parse_email(headers(Auto_Submitted="auto-generated"))
+    decided = plan(
+        generated,
+        loop="auto-submitted",
+        match=None,
+        state=None,
+        throttled=False,
+        now=NOW,
+        reopen_days=14,
+    )
+    assert (decided.action, decided.answer) == ("new_ticket", False)
 
 
 def test_the_plan_holds_a_flooding_sender_and_records_bounces_on_no_ticket():
@@ -325,6 +336,12 @@ def test_an_out_of_office_reply_is_a_note_that_leaves_a_solved_ticket_solved(mai
     db.session.refresh(ticket)
     assert ticket.status == "solved" and ticket.messages[-1].internal
     assert count(OutboxMessage) == 1
+
+
+def test_an_out_of_office_reply_to_no_ticket_of_ours_is_recorded_and_files_nothing(mail_app):
+    result = ingest(raw("out_of_office.eml"))
+    assert (result.outcome, result.ticket_id) == ("recorded", None)
+    assert count(Ticket) == 0 and count(OutboxMessage) == 0
 
 
 def test_bulk_mail_on_no_ticket_is_filed_without_an_automatic_answer(mail_app):

@@ -181,6 +181,12 @@ def loop_reason(mail: InboundEmail, own_addresses: tuple[str, ...] = ()) -> str 
     return None
 
 
+def is_auto_reply(mail: InboundEmail) -> bool:
+    """An automatic *answer* (RFC 3834 ``auto-replied``, ``X-Autoreply``): out of office,
+    "we received your mail". On none of our tickets it is kept but files nothing."""
+    return bool(mail.x_autoreply or (mail.auto_submitted or "").startswith("auto-replied"))
+
+
 def wants_no_answer(mail: InboundEmail) -> bool:
     """``X-Auto-Response-Suppress: All/AutoReply/OOF`` asks us not to answer automatically."""
     suppress = mail.auto_response_suppress or ""
@@ -259,6 +265,8 @@ def plan(
     if loop:
         if match:
             return Plan("note", loop, match.ticket_id)
+        if is_auto_reply(mail):
+            return Plan("recorded", loop)  # an answer to something that is not ours
         return Plan("new_ticket", loop, answer=False)
     answer = not wants_no_answer(mail)
     if match and state is not None:
