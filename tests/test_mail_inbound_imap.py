@@ -150,8 +150,8 @@ def counts() -> tuple[int, int, int, int]:
 
 
 @pytest.fixture
-def imap_app(app, dovecot):
-    s = dovecot
+def imap_app(db_app, dovecot):
+    app, s = db_app, dovecot
     app.config.update(
         IMAP_URL=f"imap://{s.user}:{s.password}@{s.host}:{s.port}/INBOX",
         IMAP_POLL_SECONDS=0,
@@ -191,6 +191,23 @@ def test_the_worker_fetches_unseen_mail_into_tickets_and_a_second_poll_adds_noth
     Worker(imap_app).run_once()
     with imap_app.app_context():
         assert counts() == (3, 4, 6, 3)
+
+
+def test_while_another_node_holds_the_poll_lock_this_node_fetches_nothing(imap_app, dovecot):
+    from portal.mail.imap import POLL_LOCK_KEY, fetch_mail
+
+    with imap_app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the poll lock is PostgreSQL's advisory lock")
+        append(dovecot, "english_base64.eml")
+        with db.engine.connect() as other_node:
+            other_node.execute(sa.select(sa.func.pg_advisory_lock(POLL_LOCK_KEY)))
+            fetch_mail(imap_app)
+            assert counts()[0] == 0 and len(unseen(dovecot)) == 1
+            other_node.execute(sa.select(sa.func.pg_advisory_unlock(POLL_LOCK_KEY)))
+            other_node.commit()
+        fetch_mail(imap_app)
+        assert counts()[0] == 1 and unseen(dovecot) == []
 
 
 def test_a_crash_between_ingest_and_flagging_seen_duplicates_nothing(imap_app, dovecot):
