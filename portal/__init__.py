@@ -131,6 +131,7 @@ def configure_blueprints(app: Flask) -> None:
     from portal.customers.views import bp as customers_bp
     from portal.errors import bp as errors_bp
     from portal.help.views import bp as help_bp
+    from portal.mail.views import bp as mail_bp
     from portal.tickets.views import bp as tickets_bp
     from portal.write.views import bp as write_bp
 
@@ -145,4 +146,5 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(write_bp)
     app.register_blueprint(admin_bp)
     health.init_app(app)
+    app.register_blueprint(mail_bp)
     cli.init_app(app)

@@ -86,6 +86,32 @@ def load_config() -> dict:
         "MIRROR_SECONDS": float(_env("MIRROR_SECONDS", "2")),
         "MIRROR_FULL_SECONDS": float(_env("MIRROR_FULL_SECONDS", "60")),
         "INDEX_CATCH_UP_SECONDS": float(_env("INDEX_CATCH_UP_SECONDS", "60")),
+        # Email in (portal.mail.inbound): the webhook's bearer secret (unset: webhook off),
+        # the mailbox polled (imap[s]://user:pass@host:port/INBOX; unset: no polling), the
+        # support address whose +token replies name a ticket, and the limits.
+        "INBOUND_SECRET": _env("INBOUND_SECRET") or None,
+        "IMAP_URL": _env("IMAP_URL") or None,
+        "IMAP_POLL_SECONDS": float(_env("IMAP_POLL_SECONDS", "60")),
+        "IMAP_BATCH": int(_env("IMAP_BATCH", "50")),
+        "INBOUND_ADDRESS": _env("INBOUND_ADDRESS") or None,
+        # None: INSTANCE_DIR/mail (outside the web root, whatever the instance folder is).
+        "INBOUND_MAIL_DIR": _env("INBOUND_MAIL_DIR") or None,
+        "INBOUND_MAX_BYTES": int(_env("INBOUND_MAX_BYTES", str(10 * 1024 * 1024))),
+        "INBOUND_ATTACHMENT_MAX_BYTES": int(
+            _env("INBOUND_ATTACHMENT_MAX_BYTES", str(5 * 1024 * 1024))
+        ),
+        "INBOUND_ATTACHMENT_TYPES": tuple(
+            t.strip()
+            for t in _env(
+                "INBOUND_ATTACHMENT_TYPES",
+                "application/pdf,image/png,image/jpeg,image/gif,image/webp,text/plain,"
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ).split(",")
+            if t.strip()
+        ),
+        "INBOUND_SENDER_LIMIT_PER_HOUR": int(_env("INBOUND_SENDER_LIMIT_PER_HOUR", "20")),
+        "REOPEN_DAYS": float(_env("REOPEN_DAYS", "14")),
     }
 
 

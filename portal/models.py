@@ -110,6 +110,8 @@ class Ticket(db.Model):
     updated_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
     first_response_at = sa.Column(sa.DateTime(timezone=True), nullable=True)
     solved_at = sa.Column(sa.DateTime(timezone=True), nullable=True)
+    # A reply by email to a ticket solved long ago opens a new ticket linked to the old one.
+    follows_ticket_id = sa.Column(sa.Integer, sa.ForeignKey("tickets.id"), nullable=True)
 
     assignee = db.relationship("User")
     messages = db.relationship(
@@ -127,6 +129,7 @@ class TicketMessage(db.Model):
     author_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
     body = sa.Column(sa.Text, nullable=False)
     internal = sa.Column(sa.Boolean, nullable=False, default=False)
+    channel = sa.Column(sa.String(16), nullable=True)  # the door it came through; None: web
     created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
 
     ticket = db.relationship("Ticket", back_populates="messages")
@@ -307,6 +310,58 @@ class ArticleFile(db.Model):
     changed_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
     changed_by = sa.Column(sa.String(120), nullable=True)  # node name
 
+
+INBOUND_OUTCOMES = ("new_ticket", "follow_up", "new_linked", "note", "recorded", "held")
+
+
+class InboundEmail(db.Model):
+    """One received email, stored once: its unique Message-ID is what makes a re-fetch, a
+    retried webhook or a crash mid-ingest harmless (the row is committed in the same
+    transaction as the ticket or message it made). The raw MIME is kept as a file under the
+    instance folder (``raw_path``), the full original for agents. See :mod:`portal.mail.inbound`."""
+
+    __tablename__ = "inbound_emails"
+    id = sa.Column(sa.Integer, primary_key=True)
+    message_id = sa.Column(sa.String(255), nullable=False, unique=True)
+    raw_path = sa.Column(sa.String(400), nullable=False)  # relative to INBOUND_MAIL_DIR
+    raw_sha256 = sa.Column(sa.String(64), nullable=False)
+    size = sa.Column(sa.Integer, nullable=False)
+    from_email = sa.Column(sa.String(254), nullable=False)
+    subject = sa.Column(sa.String(300), nullable=False, default="")
+    source = sa.Column(sa.String(16), nullable=False)  # imap | webhook | bench ...
+    outcome = sa.Column(sa.String(16), nullable=False)
+    reason = sa.Column(sa.String(200), nullable=True)  # loop rule, match rule, hold reason
+    ticket_id = sa.Column(sa.Integer, sa.ForeignKey("tickets.id"), nullable=True, index=True)
+    ticket_message_id = sa.Column(sa.Integer, sa.ForeignKey("ticket_messages.id"), nullable=True)
+    received_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    ticket = db.relationship("Ticket")
+    attachments = db.relationship(
+        "InboundAttachment", back_populates="email", order_by="InboundAttachment.id"
+    )
+
+
+class InboundAttachment(db.Model):
+    """A file an inbound email carried: stored by content hash outside the web root when its
+    type (sniffed from the bytes) and size are allowed, otherwise recorded with the reason
+    (the bytes stay in the raw MIME)."""
+
+    __tablename__ = "inbound_attachments"
+    id = sa.Column(sa.Integer, primary_key=True)
+    email_id = sa.Column(sa.Integer, sa.ForeignKey("inbound_emails.id"), nullable=False, index=True)
+    ticket_id = sa.Column(sa.Integer, sa.ForeignKey("tickets.id"), nullable=True, index=True)
+    filename = sa.Column(sa.String(200), nullable=False)
+    content_type = sa.Column(sa.String(120), nullable=False)
+    size = sa.Column(sa.Integer, nullable=False)
+    sha256 = sa.Column(sa.String(64), nullable=False)
+    stored = sa.Column(sa.Boolean, nullable=False, default=True)
+    refused = sa.Column(sa.String(120), nullable=True)
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    email = db.relationship("InboundEmail", back_populates="attachments")
+
+
+sa.Index("ix_inbound_emails_from_received", InboundEmail.from_email, InboundEmail.received_at)
 
 # Analytics: the dashboard's aggregates scan one period (and maybe one locale) of these tables.
 # Declared here as well as in migration 3f1e9a2b7d40 so ``db.create_all`` and migrations agree.

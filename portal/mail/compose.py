@@ -85,6 +85,14 @@ def build_message(row: OutboxMessage, mail_from: str) -> EmailMessage:
         message["In-Reply-To"] = row.in_reply_to
     if row.thread_references:
         message["References"] = row.thread_references
+    if row.ticket_id is not None:
+        # Replies go to the ticket's own address (support+t<id>-<token>@...), so the customer's
+        # answer continues the ticket even if their client drops the threading headers.
+        from portal.mail.tokens import reply_address_for
+
+        reply_to = reply_address_for(row.ticket_id)
+        if reply_to:
+            message["Reply-To"] = reply_to
     if row.auto_submitted:
         # RFC 3834: machines must not answer this; Exchange's auto-replies honour the second.
         message["Auto-Submitted"] = "auto-generated"

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -141,9 +142,18 @@ def find_by_token(token: str) -> Ticket | None:
         raise FilingError("could not look up the ticket") from exc
 
 
-def file_ticket(data: TicketInput) -> Filed:
-    """Store the ticket, its first message and the confirmation email (with the job that
-    sends it), all or nothing."""
+def file_ticket(
+    data: TicketInput,
+    *,
+    acknowledge: bool = True,
+    follows: Ticket | None = None,
+    before_commit: Callable[[Ticket, TicketMessage], None] | None = None,
+) -> Filed:
+    """Store the ticket, its first message and the confirmation email, all or nothing.
+
+    ``acknowledge=False`` files without the confirmation (mail that must get no automatic
+    answer); ``follows`` links the new ticket to an older one; ``before_commit`` lets a
+    channel add its own rows (the inbound email record) to the same transaction."""
     submission = submission_fingerprint(data)
     if submission:
         try:
@@ -167,13 +177,18 @@ def file_ticket(data: TicketInput) -> Filed:
         status="open",
         suggested_articles=list(data.suggested),
         opened_articles=list(data.opened),
+        follows_ticket_id=follows.id if follows is not None else None,
     )
-    ticket.messages.append(TicketMessage(author_type="customer", body=data.description))
+    first = TicketMessage(author_type="customer", body=data.description, channel=data.channel)
+    ticket.messages.append(first)
     db.session.add(ticket)
     try:
         db.session.flush()
-        confirmation_email(ticket, token)
-        _notify(ticket, ticket.messages[0], "new")
+        if acknowledge:
+            confirmation_email(ticket, token)
+        _notify(ticket, first, "new")
+        if before_commit is not None:
+            before_commit(ticket, first)
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()
@@ -267,15 +282,38 @@ def _notify(ticket: Ticket, message: TicketMessage, event: str) -> None:
 
 def add_customer_reply(ticket: Ticket, body: str) -> TicketMessage:
     """The customer answers on their private page; a pending or solved ticket reopens."""
-    message = TicketMessage(ticket=ticket, author_type="customer", body=body)
+    return add_customer_message(ticket, body)
+
+
+def add_customer_message(
+    ticket: Ticket,
+    body: str,
+    *,
+    channel: str | None = None,
+    internal: bool = False,
+    reopen: bool = True,
+    author_type: str = "customer",
+    before_commit: Callable[[TicketMessage], None] | None = None,
+) -> TicketMessage:
+    """A message from the customer's side joins the ticket, from any channel, in one
+    transaction: a pending or solved ticket reopens unless ``reopen`` is False. An
+    automatic message (a bounce, an out-of-office reply) is an ``internal`` note of
+    ``author_type`` "system" that never reopens; ``before_commit`` adds a channel's rows."""
+    message = TicketMessage(
+        ticket=ticket, author_type=author_type, body=body, channel=channel, internal=internal
+    )
     db.session.add(message)
-    if ticket.status in ("pending", "solved"):
+    if reopen and ticket.status in ("pending", "solved"):
         ticket.status = "open"
         ticket.solved_at = None
-    ticket.updated_at = utcnow()
+    if not internal:
+        ticket.updated_at = utcnow()
     try:
         db.session.flush()
-        _notify(ticket, message, "reply")
+        if not internal:
+            _notify(ticket, message, "reply")
+        if before_commit is not None:
+            before_commit(message)
         db.session.commit()
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
