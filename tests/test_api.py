@@ -92,6 +92,16 @@ def test_article_endpoint_falls_back_to_another_locale(search_app, search_client
     assert body["fallback"] is True
 
 
+def test_a_borrowed_article_links_to_the_readers_locale_like_search_hits_do(
+    search_app, search_client
+):
+    store = search_app.extensions["article_store"]
+    english_only = next(a for a in store.list("en") if not store.get(a.id, "ko"))
+    body = search_client.get(f"/api/v1/articles/{english_only.id}?locale=ko").get_json()
+    assert body["locale"] == "en"
+    assert body["url"] == f"/ko/articles/{english_only.id}"
+
+
 def test_ticket_errors_speak_the_language_the_ticket_declares(client):
     response = client.post("/api/v1/tickets", json={"locale": "ko"})
     assert response.status_code == 400

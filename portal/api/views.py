@@ -134,7 +134,7 @@ def article(article_id: str):
         tags=list(found.tags),
         updated=found.updated.isoformat() if found.updated else None,
         html=rendered.html,
-        url=article_url(store, found.id, found.locale),
+        url=article_url(store, found.id, locale),  # the reader's locale, as hit_url does
         translations=sorted(page.translations),
     )
 
