@@ -102,6 +102,12 @@ def test_a_borrowed_article_links_to_the_readers_locale_like_search_hits_do(
     assert body["url"] == f"/ko/articles/{english_only.id}"
 
 
+def test_each_hit_names_its_language_in_the_readers_language_as_result_pages_do(search_client):
+    body = search_client.get("/api/v1/search?q=refund&locale=ko").get_json()
+    names = {hit["locale"]: hit["locale_name"] for hit in body["results"]}
+    assert names and all(names[code] == {"ko": "한국어", "en": "영어"}[code] for code in names)
+
+
 def test_ticket_errors_speak_the_language_the_ticket_declares(client):
     response = client.post("/api/v1/tickets", json={"locale": "ko"})
     assert response.status_code == 400
