@@ -151,7 +151,7 @@ def users_demo():
     from portal.users import DEMO_USERS, create_demo_users
 
     created = create_demo_users()
-    for email, password, roles in DEMO_USERS:
+    for email, password, roles, _name in DEMO_USERS:
         if email in created:
             click.echo(f"  demo {','.join(roles)}: {email} / {password} (created)")
         else:

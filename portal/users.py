@@ -6,6 +6,7 @@ import re
 import secrets
 import string
 from functools import cache
+from typing import NamedTuple
 
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
@@ -28,9 +29,21 @@ COMMON_PASSWORDS = frozenset(
         "helpdesk support helpcenter"
     ).split()
 )
+
+
+class DemoUser(NamedTuple):
+    """A demo account. ``name`` is what customers see on replies, so it is a real display
+    name, not the email's local part ("agent")."""
+
+    email: str
+    password: str
+    roles: tuple[str, ...]
+    name: str
+
+
 DEMO_USERS = (
-    ("agent@example.com", "agent-demo-pass", ("agent",)),
-    ("writer@example.com", "writer-demo-pass", ("writer",)),
+    DemoUser("agent@example.com", "agent-demo-pass", ("agent",), "Minji from Support"),
+    DemoUser("writer@example.com", "writer-demo-pass", ("writer",), "Support writer"),
 )
 
 
@@ -117,16 +130,17 @@ def save_user(email: str, password: str, *, roles=(), name: str | None = None) -
 def create_demo_users() -> set[str]:
     """Add the missing demo accounts; return their emails.
 
-    An existing demo account is left alone: its password may have been changed on purpose.
+    An existing demo account is left alone (password and name): they may have been changed
+    on purpose.
     The demo passwords are published in the README, so the strength rules do not apply.
     """
     created = set()
-    for email, password, roles in DEMO_USERS:
-        if find_user(email) is None:
-            user = User(email=email, name=email.split("@")[0], roles=",".join(roles))
-            user.set_password(password)
+    for demo in DEMO_USERS:
+        if find_user(demo.email) is None:
+            user = User(email=demo.email, name=demo.name, roles=",".join(demo.roles))
+            user.set_password(demo.password)
             db.session.add(user)
-            created.add(email)
+            created.add(demo.email)
     db.session.commit()
     return created
 

@@ -92,6 +92,22 @@ def test_article_endpoint_falls_back_to_another_locale(search_app, search_client
     assert body["fallback"] is True
 
 
+def test_a_borrowed_article_links_to_the_readers_locale_like_search_hits_do(
+    search_app, search_client
+):
+    store = search_app.extensions["article_store"]
+    english_only = next(a for a in store.list("en") if not store.get(a.id, "ko"))
+    body = search_client.get(f"/api/v1/articles/{english_only.id}?locale=ko").get_json()
+    assert body["locale"] == "en"
+    assert body["url"] == f"/ko/articles/{english_only.id}"
+
+
+def test_each_hit_names_its_language_in_the_readers_language_as_result_pages_do(search_client):
+    body = search_client.get("/api/v1/search?q=refund&locale=ko").get_json()
+    names = {hit["locale"]: hit["locale_name"] for hit in body["results"]}
+    assert names and all(names[code] == {"ko": "한국어", "en": "영어"}[code] for code in names)
+
+
 def test_ticket_errors_speak_the_language_the_ticket_declares(client):
     response = client.post("/api/v1/tickets", json={"locale": "ko"})
     assert response.status_code == 400

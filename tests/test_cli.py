@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal.cli import cli
+from portal.extensions import db
 
 
 def test_articles_check_reports_each_broken_file_with_its_reason(app, articles_dir):
@@ -121,6 +122,22 @@ def test_users_demo_creates_the_missing_demo_accounts(app):
     assert "agent@example.com / agent-demo-pass (created)" in result.output
     assert signs_in(app, "agent@example.com", "agent-demo-pass")
     assert signs_in(app, "writer@example.com", "writer-demo-pass")
+
+
+def test_demo_accounts_get_display_names_customers_can_read_and_existing_ones_keep_theirs(app):
+    from portal.users import find_user
+
+    runner = app.test_cli_runner()
+    with app.app_context():
+        create_demo = runner.invoke(cli, ["users", "demo"])
+        assert create_demo.exit_code == 0, create_demo.output
+        assert find_user("agent@example.com").name == "Minji from Support"
+        assert find_user("writer@example.com").name == "Support writer"
+        find_user("agent@example.com").name = "Jisoo"
+        db.session.commit()
+    runner.invoke(cli, ["users", "demo"])
+    with app.app_context():
+        assert find_user("agent@example.com").name == "Jisoo"
 
 
 def test_users_demo_never_resets_a_changed_password(app):

@@ -159,6 +159,12 @@ def test_article_links_point_to_the_readers_locale_when_translated(client):
     assert re.findall(r'href="(/\w\w/articles/[a-z-]+)', body) == ["/ko/articles/refund-timelines"]
 
 
+def test_a_fresh_site_does_not_repeat_the_recent_articles_as_popular_ones(client):
+    html = client.get("/en/").get_data(as_text=True)
+    assert 'id="recent-heading"' in html
+    assert 'id="popular-heading"' not in html
+
+
 def test_views_are_counted_and_make_an_article_popular(client):
     for _ in range(3):
         client.get("/en/articles/track-order")

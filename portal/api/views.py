@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal.extensions import csrf, limiter
 from portal.help.service import article_page, article_url
+from portal.i18n import locale_name
 from portal.rendering import render_markdown
 from portal.search import MAX_QUERY_CHARS, MAX_RESULTS, get_search, get_store, hit_url
 from portal.tickets.forms import TicketForm
@@ -99,6 +100,8 @@ def search():
             {
                 "id": hit.id,
                 "locale": hit.locale,
+                # The badge text for a hit in another language, as result pages say it.
+                "locale_name": locale_name(hit.locale, locale),
                 "title": hit.title,
                 "url": hit_url(hit, locale),
                 "snippet": hit.snippet,
@@ -134,7 +137,7 @@ def article(article_id: str):
         tags=list(found.tags),
         updated=found.updated.isoformat() if found.updated else None,
         html=rendered.html,
-        url=article_url(store, found.id, found.locale),
+        url=article_url(store, found.id, locale),  # the reader's locale, as hit_url does
         translations=sorted(page.translations),
     )
 

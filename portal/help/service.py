@@ -94,8 +94,14 @@ def recent_articles(store: ArticleStore, locale: str, limit: int = 5) -> list[Ar
     return articles[:limit]
 
 
-def popular_articles(store: ArticleStore, locale: str, limit: int = 5) -> list[Article]:
-    """Most viewed public articles in ``locale`` over the last 30 days, topped up by recency."""
+def popular_articles(
+    store: ArticleStore, locale: str, limit: int = 5, *, top_up: bool = True
+) -> list[Article]:
+    """Most viewed public articles in ``locale`` over the last 30 days, topped up by recency.
+
+    ``top_up=False`` gives only articles customers viewed: the home page, which lists the
+    recent articles next to it, would otherwise repeat "Recently updated" on a fresh site.
+    """
     since = utcnow() - POPULAR_WINDOW
     try:
         rows = db.session.execute(
@@ -113,6 +119,8 @@ def popular_articles(store: ArticleStore, locale: str, limit: int = 5) -> list[A
         article = store.get(article_id, locale)
         if article is not None and article.is_public:
             popular.append(article)
+    if not top_up:
+        return popular[:limit]
     for article in recent_articles(store, locale, limit):
         if article not in popular:
             popular.append(article)

@@ -86,7 +86,7 @@ def home():
     return render_template(
         "help/home.html",
         sections=[(c, articles) for c, articles in sections if articles],
-        popular=service.popular_articles(store, locale),
+        popular=service.popular_articles(store, locale, top_up=False),
         recent=service.recent_articles(store, locale),
     )
 

@@ -24,6 +24,8 @@ def history(article_locale: str, article_id: str):
     current = get_store().get(article_id, article_locale)
     if not found and current is None:
         abort(404)
+    loaded = get_editor().load(article_id, article_locale) if current is not None else None
+    compare_a, compare_b = revisions.default_comparison(found, loaded.text if loaded else None)
     return render_template(
         "write/history.html",
         locale=current_locale(),
@@ -32,6 +34,8 @@ def history(article_locale: str, article_id: str):
         article=current,
         revisions=found,
         author_name=revisions.author_name,
+        compare_a=compare_a,
+        compare_b=compare_b,
     )
 
 

@@ -77,6 +77,24 @@ def latest(article_id: str, locale: str) -> Revision | None:
     return db.session.scalars(query).first()
 
 
+def default_comparison(found: list[Revision], current_text: str | None) -> tuple[str, str]:
+    """The pair the history's Compare form opens on: the latest change, never a no-op.
+
+    The editor records the text it writes, so the newest revision usually *is* the current
+    file: comparing those two always said "No differences". The file is the newer side only
+    when it differs from the newest revision (changed outside the editor); otherwise the newest
+    revision is compared with the one before it. Values are revision ids or ``"current"``.
+    """
+    if not found:
+        return "", "current"
+    newest = found[0]
+    if current_text is not None and current_text != newest.content:
+        return str(newest.id), "current"
+    if len(found) > 1:
+        return str(found[1].id), str(newest.id)
+    return str(newest.id), "current" if current_text is not None else str(newest.id)
+
+
 def get(revision_id: int) -> Revision | None:
     """One revision by its number."""
     return db.session.get(Revision, revision_id)

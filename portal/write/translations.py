@@ -1,4 +1,7 @@
-"""Translation state per locale: missing, outdated or up to date, and what readers ask for.
+"""Translation state per locale: missing, draft, outdated or up to date, and what readers ask for.
+
+A translation saved as a draft is neither missing (the work exists, a writer continues it)
+nor up to date (customers still read the source): it is listed as a draft.
 
 The source of an article is the locale its translations name in ``source_locale`` (else the
 site's default locale, see ``ArticleStore.source_of``). A translation is *outdated* when the
@@ -26,10 +29,11 @@ from portal.store import (
 )
 from portal.write.drafts import Draft
 
-MISSING, OUTDATED, CURRENT, SOURCE = "missing", "outdated", "current", "source"
-STATE_ORDER = {MISSING: 0, OUTDATED: 1, CURRENT: 2}
+MISSING, DRAFT, OUTDATED, CURRENT, SOURCE = "missing", "draft", "outdated", "current", "source"
+STATE_ORDER = {MISSING: 0, DRAFT: 1, OUTDATED: 2, CURRENT: 3}
 STATE_LABELS = {
     MISSING: _l("Missing"),
+    DRAFT: _l("Draft"),
     OUTDATED: _l("Outdated"),
     CURRENT: _l("Up to date"),
     SOURCE: _l("Source"),
@@ -53,13 +57,15 @@ def source_of(store: ArticleStore, article_id: str) -> Article | None:
 
 
 def state_of(store: ArticleStore, article_id: str, locale: str) -> str | None:
-    """missing, outdated or current for ``locale``; ``None`` when it is the source."""
+    """missing, draft, outdated or current for ``locale``; ``None`` when it is the source."""
     source = source_of(store, article_id)
     if source is None or source.locale == locale:
         return None
     translation = store.get(article_id, locale)
     if translation is None:
         return MISSING
+    if translation.status != "published":
+        return DRAFT
     return OUTDATED if store.is_outdated(translation) else CURRENT
 
 

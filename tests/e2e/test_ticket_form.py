@@ -48,3 +48,18 @@ def test_only_a_suggestion_in_another_language_carries_a_language_badge(live_url
     english = page.locator(".form-suggestion", has_text="Payment methods").first
     expect(english.locator(".suggestion-locale")).to_be_visible()
     expect(english.locator(".suggestion-locale")).to_have_text("EN")
+
+
+def test_a_contact_form_error_is_read_out_with_its_field(live_url, new_page):
+    page = new_page(locale="en-US")
+    page.goto(f"{live_url}/en/contact")
+    page.get_by_label("Email").fill("not an address")
+    page.get_by_role("button", name="Send request").click()
+    page.wait_for_selector(".field.has-error")
+    invalid = page.locator("#contact-form [aria-invalid='true']")
+    assert invalid.count() >= 2
+    for index in range(invalid.count()):
+        field = invalid.nth(index)
+        error = page.locator(f"#{field.get_attribute('id')}-error")
+        expect(error).to_be_visible()
+        expect(field).to_have_accessible_description(error.inner_text())
