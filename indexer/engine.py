@@ -862,15 +862,18 @@ class SearchEngine:
         return mode, False, f"search for {locale} is being repaired ({reasons}); try again soon"
 
     def _foreign_damage(self, generation, locale: str) -> str | None:
-        """What to say when the bridging model's vectors of ``locale`` or of a locale it
-        borrows from are damaged (those articles are not offered until repaired)."""
+        """What to say when the bridging model's vectors of ``locale``, or of a locale with
+        articles ``locale`` lacks, are damaged (those are not offered until repaired)."""
         if self.plan.default is None:
             return None
         space = space_name(self.plan.default)
+        have = generation.doc_ids.get(locale, set())
         for part, why in sorted(generation.damaged.items()):
-            if part.kind == VECTORS and part.space == space:
-                if part.locale == locale or self.plan.bridge(locale, part.locale):
-                    return f"results from other languages are being repaired ({why})"
+            if part.kind != VECTORS or part.space != space:
+                continue
+            lacking = generation.doc_ids.get(part.locale, set()) - have
+            if part.locale == locale or (lacking and self.plan.bridge(locale, part.locale)):
+                return f"results from other languages are being repaired ({why})"
         return None
 
     @staticmethod
