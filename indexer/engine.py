@@ -584,6 +584,7 @@ class SearchEngine:
             chunks_embedded=embedded,
             seconds=time.perf_counter() - started,
             generation=number,
+            repaired=tuple(sorted(part.name for part in rebuild)),
         )
 
     def _space_locales(self, space: str, locales: list[str]) -> list[str]:

@@ -181,6 +181,7 @@ def test_a_sync_re_embeds_only_the_damaged_locale_and_search_is_hybrid_again(
     report = engine.sync(docs)
 
     assert generation_dir(index_dir).name != before
+    assert report.repaired == (f"vectors/{SPACE}/ko",)
     assert sorted(embedder.passages) == sorted(locale_passages(engine, "ko"))
     assert report.chunks_embedded == len(locale_passages(engine, "ko"))
     assert report.chunks_embedded < len(engine.current().chunks)
@@ -227,6 +228,7 @@ def test_a_sync_rewrites_only_the_damaged_keyword_index_without_embedding_anythi
     report = engine.sync(docs)
 
     assert embedder.passages == [] and report.chunks_embedded == 0
+    assert report.repaired == ("keyword/en",)
     assert engine.status()["damaged"] == {}
     for query, locale in QUERIES:
         results = engine.search(query, locale=locale)
