@@ -111,7 +111,10 @@ def verify(root: Path, manifest: dict) -> Verdict:
     root = Path(root)
     verdict = Verdict()
     for name, reason in manifest.get("damaged", {}).items():
-        verdict.damaged[Part.parse(name)] = reason  # left out by the publish that wrote it
+        try:
+            verdict.damaged[Part.parse(name)] = reason  # left out by the publish that wrote it
+        except ValueError:
+            verdict.fatal.append(f"manifest.json names {name!r}")
     owners = {f: part for part in planned(manifest) for f in part.fixed_files()}
     listed = manifest.get("files", {})
     for relative, digest in listed.items():

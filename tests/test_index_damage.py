@@ -370,3 +370,13 @@ def test_a_damaged_lexicon_is_left_out_and_a_sync_embeds_only_its_words(tmp_path
     assert engine.status()["damaged"] == {} and embedder.passages == []
     assert len(embedded) == korean_words  # the Korean words again, nothing else
     assert engine.current().lexicon(SPACE, "ko") is not None
+
+
+def test_a_manifest_naming_no_known_part_as_damaged_is_refused_not_a_crash(index_dir):
+    manifest_file = generation_dir(index_dir) / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    manifest["damaged"] = {"nonsense": "?"}
+    manifest_file.write_text(json.dumps(manifest))
+    engine, _ = engine_on(index_dir)
+    with pytest.raises(IndexUnavailable, match="damaged"):
+        engine.search("refund", locale="en")
