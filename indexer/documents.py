@@ -74,6 +74,7 @@ class BuildReport:
     chunks_embedded: int = 0
     seconds: float = 0.0
     generation: int = 0
+    repaired: tuple[str, ...] = ()  # damaged parts rebuilt (see indexer.parts)
 
 
 class IndexUnavailable(RuntimeError):

@@ -43,6 +43,7 @@ from indexer.highlight import make_snippet
 from indexer.hybrid import DEFAULT_FUSION, FusionConfig, fuse
 from indexer.keyword import KeywordIndex, correct
 from indexer.lexicon import Lexicon, words_of
+from indexer.parts import KEYWORD, LEXICON, VECTORS, Part, planned, verify
 from indexer.vectors import VectorIndex
 from indexer.windows import passage_windows
 
@@ -170,57 +171,41 @@ def to_record(doc: Document, chunk: Chunk) -> ChunkRecord:
 class Generation:
     """One opened, read-only index generation.
 
-    ``damage`` set: only its keyword part was opened, because its vectors are damaged
-    (searches are keyword-only and say so until a rebuild publishes a sound generation).
+    A part whose files fail their checksum or do not load (:mod:`indexer.parts`: one
+    locale's keyword index, one model's vectors of one locale, one lexicon) is left out and
+    recorded in ``damaged`` with the reason: searches answer from the other parts and say
+    so, and the next sync rebuilds just that part. Only a generation without a readable
+    manifest or chunks, which every part is derived from, is refused.
     """
 
-    def __init__(self, path: Path, plan: EmbedderPlan, *, damage: str | None = None):
+    def __init__(self, path: Path, plan: EmbedderPlan):
         self.path = path
         self.name = path.name
-        self.damage = damage
         try:
             self.manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise IndexUnavailable(f"index {path.name} has no readable manifest") from exc
         self._check_manifest(plan)
-        self._check_files(skip_vectors=damage is not None)
-        spaces = {} if damage is not None else self.manifest["spaces"]
+        verdict = verify(path, self.manifest)
+        if verdict.fatal:
+            raise IndexUnavailable(f"index {path.name} is damaged ({', '.join(verdict.fatal)})")
+        self.damaged: dict[Part, str] = dict(verdict.damaged)  # part -> why it is left out
+        self.unverified: set[Part] = verdict.unverified  # keyword parts without segment sums
         try:
             self.chunks = read_chunks(path / "chunks.jsonl")
-            # model space -> locale -> vectors
-            self.spaces: dict[str, dict[str, VectorIndex]] = {
-                space: {
-                    locale: VectorIndex.load(path / "vectors" / space, locale)
-                    for locale in about["locales"]
-                }
-                for space, about in spaces.items()
-            }
-            # model space -> locale -> its words (see indexer.lexicon)
-            self.lexicons: dict[str, dict[str, Lexicon]] = {
-                space: {
-                    locale: Lexicon.load(path / "vectors" / space, locale)
-                    for locale in about.get("words", [])
-                }
-                for space, about in spaces.items()
-            }
-            self.keyword = {}
-            for locale in self.manifest["locales"]:
-                index = KeywordIndex(path / "keyword" / locale, locale)
-                index.open()
-                self.keyword[locale] = index
-        except IndexUnavailable:
-            raise
-        except Exception as exc:  # noqa: BLE001 - any damage means: do not serve this
-            raise IndexUnavailable(f"index {path.name} is damaged ({exc})") from exc
+        except Exception as exc:  # noqa: BLE001 - nothing to serve or rebuild from
+            raise IndexUnavailable(f"index {path.name} is damaged (chunks.jsonl: {exc})") from exc
         if len(self.chunks) != self.manifest["chunks"]:
             raise IndexUnavailable(f"index {path.name} is damaged (chunk count differs)")
-        for space, by_locale in self.spaces.items():
-            words = {f"{loc} word": lex.vectors for loc, lex in self.lexicons[space].items()}
-            for locale, vectors in {**by_locale, **words}.items():
-                if vectors.dimension != self.manifest["spaces"][space]["dimension"]:
-                    raise IndexUnavailable(
-                        f"index {path.name} has {locale} vectors of another size"
-                    )
+        # model space -> locale -> vectors; model space -> locale -> its words (indexer.lexicon)
+        self.spaces: dict[str, dict[str, VectorIndex]] = {}
+        self.lexicons: dict[str, dict[str, Lexicon]] = {}
+        self.keyword: dict[str, KeywordIndex] = {}
+        for part in planned(self.manifest):
+            if part not in self.damaged:
+                self._open_part(part)
+        for part, reason in sorted(self.damaged.items()):
+            log.warning("index %s: %s is left out: %s", self.name, part.name, reason)
         self._hubness: dict[tuple[str, str, str], float] = {}  # (space, query locale, key)
         self._offsets: dict[tuple[str, str, str], np.ndarray | None] = {}
         self._public: dict[tuple[str, str], np.ndarray] = {}
@@ -229,6 +214,48 @@ class Generation:
         for record in sorted(self.chunks.values(), key=lambda r: r.ordinal):
             self.doc_ids.setdefault(record.locale, set()).add(record.doc_id)
             self.chunk_keys.setdefault(record.doc_key, []).append(record.key)
+
+    def _open_part(self, part: Part) -> None:
+        """Load one part, or record it in ``damaged`` when it will not load."""
+        folder = self.path / "vectors" / part.space
+        try:
+            if part.kind == KEYWORD:
+                index = KeywordIndex(self.path / "keyword" / part.locale, part.locale)
+                index.open()
+                self._check_keys(index.chunk_keys)
+                self.keyword[part.locale] = index
+                return
+            if part.kind == VECTORS:
+                vectors = VectorIndex.load(folder, part.locale)
+                self._check_keys(vectors.keys)
+            else:
+                vectors = (lexicon := Lexicon.load(folder, part.locale)).vectors
+            if vectors.dimension != self.manifest["spaces"][part.space]["dimension"]:
+                raise ValueError("vectors of another size")
+        except Exception as exc:  # noqa: BLE001 - this part is left out, the rest served
+            self.damaged[part] = f"{part.name} is damaged ({type(exc).__name__}: {exc})"
+            return
+        if part.kind == VECTORS:
+            self.spaces.setdefault(part.space, {})[part.locale] = vectors
+        else:
+            self.lexicons.setdefault(part.space, {})[part.locale] = lexicon
+
+    def _check_keys(self, keys) -> None:
+        """A part naming chunks the index does not have would fail searches later."""
+        unknown = next((key for key in keys if key not in self.chunks), None)
+        if unknown is not None:
+            raise ValueError(f"unknown chunk {unknown!r}")
+
+    @property
+    def damage(self) -> str | None:
+        """The damaged parts in one sentence, or None when every part is served."""
+        if not self.damaged:
+            return None
+        return "; ".join(reason for _, reason in sorted(self.damaged.items()))
+
+    def is_damaged(self, part: Part) -> str | None:
+        """Why ``part`` is left out, or None."""
+        return self.damaged.get(part)
 
     def _check_manifest(self, plan: EmbedderPlan) -> None:
         manifest = self.manifest
@@ -243,14 +270,6 @@ class Generation:
         for space, about in manifest.get("spaces", {}).items():
             if space not in models or models[space].dimension != about.get("dimension"):
                 raise IndexUnavailable(f"index {self.name} has vectors of another dimension")
-
-    def _check_files(self, skip_vectors: bool = False) -> None:
-        for relative, digest in self.manifest.get("files", {}).items():
-            if skip_vectors and relative.startswith("vectors/"):
-                continue
-            path = self.path / relative
-            if not path.exists() or file_digest(path) != digest:
-                raise IndexUnavailable(f"index {self.name} is damaged ({relative})")
 
     def close(self) -> None:
         """Release the Whoosh searchers."""
@@ -386,26 +405,12 @@ class SearchEngine:
             return self._generation
 
     def _open(self, path: Path) -> Generation:
-        """Open a generation; with damaged vectors, its keyword part alone if that is sound."""
-        try:
-            return Generation(path, self.plan)
-        except IndexUnavailable as exc:
-            try:
-                generation = Generation(path, self.plan, damage=str(exc))
-            except IndexUnavailable:
-                raise exc from None
-            log.warning("%s; serving its keyword index only", exc)
-            return generation
-
-    def _base(self) -> Generation:
-        """The served generation to update; a damaged one is never copied forward."""
-        base = self._reopen()
-        if base.damage:
-            raise IndexUnavailable(base.damage)
-        return base
+        """Open a generation (without its damaged parts, see :class:`Generation`)."""
+        return Generation(path, self.plan)
 
     def status(self) -> dict:
-        """What is served: generation, model, counts (or the reason nothing is)."""
+        """What is served: generation, model, counts (or the reason nothing is), and the
+        parts left out because they are damaged (rebuilt by the next sync)."""
         try:
             generation = self.current()
         except IndexUnavailable as exc:
@@ -420,17 +425,19 @@ class SearchEngine:
             "locales": manifest["locales"],
             "dense_locales": [loc for loc in manifest["locales"] if self.plan.for_locale(loc)],
             "built": manifest["created"],
-            "damage": generation.damage,  # set: keyword results only until rebuilt
+            "damage": generation.damage,  # the damaged parts in a sentence, or None
+            "damaged": {part.name: why for part, why in sorted(generation.damaged.items())},
         }
 
     def is_stale(self, docs: Iterable[Document]) -> bool:
-        """True when the served index is missing, unusable or differs from ``docs``."""
+        """True when the served index is missing, unusable, has damaged parts or differs
+        from ``docs``."""
         try:
             generation = self.current()
         except IndexUnavailable:
             return True
         served = generation.manifest["docs"]
-        return bool(generation.damage) or served != {doc.key: doc.digest for doc in docs}
+        return bool(generation.damaged) or served != {doc.key: doc.digest for doc in docs}
 
     # -- writing -----------------------------------------------------------------
 
@@ -441,11 +448,13 @@ class SearchEngine:
             return self._write(None, docs, [], progress, len(docs))
 
     def sync(self, docs: Iterable[Document], progress: Progress = None) -> BuildReport:
-        """Bring the index in line with ``docs``, re-indexing only what changed."""
+        """Bring the index in line with ``docs``, re-indexing only what changed, and
+        rebuild the served generation's damaged parts (only those: one locale's keyword
+        index, or one locale's vectors of one model, re-embedded)."""
         docs = list(docs)
         with self.generations.write_lock():
             try:
-                base = self._base()
+                base = self._reopen()
             except IndexUnavailable as exc:
                 log.info("full build: %s", exc)
                 return self._write(None, docs, [], progress, len(docs))
@@ -453,19 +462,23 @@ class SearchEngine:
             wanted = {doc.key: doc for doc in docs}
             changed = [d for key, d in wanted.items() if served.get(key) != d.digest]
             removed = [key for key in served if key not in wanted]
-            if not changed and not removed and not self._lacks_lexicons(base):
+            repair = set(base.damaged) | base.unverified
+            if not changed and not removed and not repair and not self._lacks_lexicons(base):
                 return BuildReport(unchanged=len(docs), generation=int(base.name[4:]))
-            return self._write(base, changed, removed, progress, len(docs))
+            for part in sorted(repair):
+                log.info("rebuilding %s: %s", part.name, base.damaged.get(part, "unverified"))
+            return self._write(base, changed, removed, progress, len(docs), repair=True)
 
     def upsert(self, doc: Document) -> BuildReport:
-        """Add or replace one article in one locale."""
+        """Add or replace one article in one locale (damaged parts stay left out: a writer's
+        save does not wait for a re-embedding; the next sync rebuilds them)."""
         with self.generations.write_lock():
-            return self._write(self._base(), [doc], [], None, None)
+            return self._write(self._reopen(), [doc], [], None, None)
 
     def remove(self, doc_id: str, locale: str) -> BuildReport:
         """Drop one article in one locale."""
         with self.generations.write_lock():
-            return self._write(self._base(), [], [f"{doc_id}|{locale}"], None, None)
+            return self._write(self._reopen(), [], [f"{doc_id}|{locale}"], None, None)
 
     def _lacks_lexicons(self, base: Generation) -> bool:
         """Whether ``base`` predates the lexicons this plan keeps (then a sync adds them)."""
@@ -480,11 +493,20 @@ class SearchEngine:
         self._signature = None
         return self.current()
 
-    def _write(self, base, upserts, removes, progress, total_docs) -> BuildReport:
+    def _write(
+        self, base, upserts, removes, progress, total_docs, *, repair: bool = False
+    ) -> BuildReport:
+        """Write a new generation: ``base`` (copied) with ``upserts`` and ``removes``, then
+        publish it. The base's damaged parts are never carried over: with ``repair`` each
+        is rebuilt from the chunk records (and an unverified keyword part rewritten),
+        otherwise it is left out again and stays recorded as damaged."""
         started = time.perf_counter()
         served = dict(base.manifest["docs"]) if base else {}
         replaced = {d.key for d in upserts if d.key in served}
         gone = set(removes) | replaced
+        damaged = dict(base.damaged) if base else {}
+        rebuild = (set(damaged) | base.unverified) if base and repair else set()
+        carried = {part: why for part, why in damaged.items() if part not in rebuild}
         number, path = self.generations.new_directory(base.path if base else None)
         records = {k: r for k, r in (base.chunks if base else {}).items() if r.doc_key not in gone}
         new_records: dict[str, list[tuple[Document, list[Chunk]]]] = {}
@@ -493,41 +515,53 @@ class SearchEngine:
             new_records.setdefault(doc.locale, []).append((doc, chunks))
             for chunk in chunks:
                 records[chunk.key] = to_record(doc, chunk)
-        locales = sorted({r.locale for r in records.values()} | set(base.keyword if base else []))
-
-        for locale in locales:
-            keyword = KeywordIndex(path / "keyword" / locale, locale)
-            removed_here = [k for k in gone if k.endswith(f"|{locale}")]
-            keyword.write(new_records.get(locale, []), removed_here)
-
-        lexicon_work = self._lexicon_changes(base, records, gone, {d.key for d in upserts}, locales)
-        extra = sum(len(missing) for *_, missing in lexicon_work)
-        spaces, embedded, done = self._write_vectors(
-            base, path, locales, new_records, gone, progress, extra
-        )
-        self._write_lexicons(path, lexicon_work, spaces, progress, done, done + extra)
-
         for doc in upserts:
             served[doc.key] = doc.digest
         for key in removes:
             served.pop(key, None)
-        write_chunks(path / "chunks.jsonl", sorted(records.values(), key=lambda r: r.key))
-        files = (
-            ["chunks.jsonl"]
-            + [f"keyword/{loc}{ext}" for loc in locales for ext in (".terms.npz", ".terms.json")]
-            + [
-                f"vectors/{space}/{loc}{ext}"
-                for space, about in spaces.items()
-                for loc in about["locales"]
-                for ext in (".npy", ".keys.json")
-            ]
-            + [
-                f"vectors/{space}/{name}"
-                for space, about in spaces.items()
-                for loc in about.get("words", [])
-                for name in Lexicon.files(loc)
-            ]
+        locales = sorted({r.locale for r in records.values()} | set(base.keyword if base else []))
+        locales = sorted(set(locales) | {p.locale for p in damaged if p.kind == KEYWORD})
+        # A rebuilt part lists its chunks in the order the index lists its articles.
+        position = {key: i for i, key in enumerate(served)}
+        ordered = sorted(records.values(), key=lambda r: (position.get(r.doc_key, 0), r.ordinal))
+
+        for locale in locales:
+            keyword = KeywordIndex(path / "keyword" / locale, locale)
+            part = Part(KEYWORD, locale)
+            if part in carried:
+                keyword.discard()
+            elif part in rebuild:
+                keyword.rewrite(r for r in ordered if r.locale == locale)
+            else:
+                removed_here = [k for k in gone if k.endswith(f"|{locale}")]
+                keyword.write(new_records.get(locale, []), removed_here)
+
+        lexicon_work = [
+            work
+            for work in self._lexicon_changes(
+                base, records, gone, {d.key for d in upserts}, locales
+            )
+            if Part(LEXICON, work[1], work[0]) not in carried
+        ]
+        extra = sum(len(missing) for *_, missing in lexicon_work)
+        spaces, embedded, done = self._write_vectors(
+            base, path, locales, new_records, gone, progress, extra, (ordered, rebuild, carried)
         )
+        self._write_lexicons(path, lexicon_work, spaces, progress, done, done + extra)
+        for part in carried:
+            for name in part.fixed_files() if part.kind != KEYWORD else ():
+                (path / name).unlink(missing_ok=True)  # never copied forward
+            if part.kind == LEXICON and part.space in spaces:
+                spaces[part.space].setdefault("words", []).append(part.locale)
+
+        write_chunks(path / "chunks.jsonl", sorted(records.values(), key=lambda r: r.key))
+        unverified = (base.unverified - rebuild) if base else set()
+        files = ["chunks.jsonl"] + [
+            name
+            for part in planned({"locales": locales, "spaces": spaces})
+            if part not in carried
+            for name in part.files(path, segments=part not in unverified)
+        ]
         manifest = {
             "format": FORMAT,
             "model": self.plan.name,
@@ -537,6 +571,7 @@ class SearchEngine:
             "chunks": len(records),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "files": {name: file_digest(path / name) for name in files},
+            "damaged": {part.name: why for part, why in sorted(carried.items())},
         }
         (path / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
         self.generations.publish(path)
@@ -549,6 +584,7 @@ class SearchEngine:
             chunks_embedded=embedded,
             seconds=time.perf_counter() - started,
             generation=number,
+            repaired=tuple(sorted(part.name for part in rebuild)),
         )
 
     def _space_locales(self, space: str, locales: list[str]) -> list[str]:
@@ -599,21 +635,31 @@ class SearchEngine:
             lexicon.save(path / "vectors" / space, locale)
             spaces[space].setdefault("words", []).append(locale)
 
-    def _write_vectors(self, base, path, locales, new_records, gone, progress, extra=0):
+    def _write_vectors(self, base, path, locales, new_records, gone, progress, extra, parts):
         """Embed the new chunks with every model the plan keeps for their locale; carry
-        the other vectors over. Returns the manifest's spaces, how many chunks were
-        embedded (by one model or more) and how many passages. ``progress`` counts over
-        all models at once, and ``extra`` work that follows."""
+        the other vectors over. ``parts`` = (every chunk record in order, the parts to
+        rebuild, those left out): a rebuilt locale is embedded whole, alone of its model's
+        locales; a part left out is neither embedded nor saved. Returns the manifest's
+        spaces, how many chunks were embedded (by one model or more) and how many passages.
+        ``progress`` counts over all models at once, and ``extra`` work that follows."""
+        ordered, rebuild, carried = parts
         work = []  # (space, model, locales, [(locale, record)])
         for space, model in self.plan.models().items():
             mine = self._space_locales(space, locales)
             if mine:
-                todo = [
-                    (locale, to_record(doc, chunk))
-                    for locale in mine
-                    for doc, chunks in new_records.get(locale, [])
-                    for chunk in chunks
-                ]
+                todo = []
+                for locale in mine:
+                    part = Part(VECTORS, locale, space)
+                    if part in carried:
+                        continue
+                    if part in rebuild:
+                        todo += [(locale, r) for r in ordered if r.locale == locale]
+                        continue
+                    todo += [
+                        (locale, to_record(doc, chunk))
+                        for doc, chunks in new_records.get(locale, [])
+                        for chunk in chunks
+                    ]
                 work.append((space, model, mine, todo))
         # One row per passage: a chunk longer than its model's window has several.
         passages = [
@@ -636,8 +682,11 @@ class SearchEngine:
             )
             done += len(rows_of_model)
             for locale in mine:
+                part = Part(VECTORS, locale, space)
+                if part in carried:
+                    continue
                 rows = [i for i, (loc, *_) in enumerate(rows_of_model) if loc == locale]
-                previous = base.vectors(space, locale) if base else None
+                previous = None if part in rebuild or not base else base.vectors(space, locale)
                 previous = previous or VectorIndex.empty(model.dimension)
                 updated = previous.updated(
                     {k for k in gone if k.endswith(f"|{locale}")},
@@ -702,10 +751,7 @@ class SearchEngine:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
         generation = self.current()
-        damaged = None
-        if generation.damage:  # its vectors are not served: keywords only, and say so
-            mode, cross_lingual = "keyword", False
-            damaged = f"{generation.damage}; keyword results only while it is rebuilt"
+        mode, dense_served, damaged = self._around_damage(generation, locale, mode)
         query = (query or "").strip()
         empty = SearchResults(query, locale, "keyword", damaged, (), 0)
         if not query:
@@ -730,7 +776,7 @@ class SearchEngine:
 
         # Embedded on this thread: on a worker thread (to overlap the keyword leg, now ~2 ms)
         # MiniLM took 14.3 ms instead of 10.6 at p50.
-        model = self.plan.for_locale(locale) if mode != "keyword" else None
+        model = self.plan.for_locale(locale) if mode != "keyword" and dense_served else None
         model_floor = getattr(model, "similarity_floor", 0.0)
         vector, degraded = None, None
         # Typos Kiwi could not read are embedded as the word meant: e5 took "환블" for another
@@ -786,11 +832,50 @@ class SearchEngine:
                 floor,
                 glossary,
             )
+            damaged = damaged or self._foreign_damage(generation, locale)
         page = ranked[offset : offset + k]
         hits = tuple(self._hit(generation, entry, query, matched, locale) for entry in page)
         borrowed = sum(1 for entry in ranked if entry.get("cross_lingual"))
         degraded = degraded or damaged
         return SearchResults(query, locale, used, degraded, hits, len(ranked), borrowed)
+
+    def _around_damage(self, generation, locale: str, mode: str) -> tuple[str, bool, str | None]:
+        """How a ``mode`` search of ``locale`` is answered while parts of the index are
+        damaged: (the mode it runs in, whether the dense leg is served, what to say).
+        Damaged vectors leave the keyword leg, a damaged keyword index the dense one; with
+        neither there is nothing to show until the next sync has rebuilt them."""
+        model = self.plan.for_locale(locale)
+        vectors = model and generation.is_damaged(Part(VECTORS, locale, space_name(model)))
+        keyword = generation.is_damaged(Part(KEYWORD, locale))
+        if not vectors and not keyword:
+            return mode, True, None
+        dense_left = model is not None and not vectors
+        keyword_left = not keyword
+        if mode == "hybrid" and keyword_left:
+            note = f"semantic search for {locale} is being repaired ({vectors}); "
+            return "keyword", False, note + "showing keyword results"
+        if mode == "hybrid" and dense_left:
+            note = f"keyword search for {locale} is being repaired ({keyword}); "
+            return "dense", True, note + "showing semantic results"
+        if (mode == "keyword" and keyword_left) or (mode == "dense" and dense_left):
+            return mode, dense_left, None
+        reasons = "; ".join(r for r in (vectors, keyword) if r)
+        return mode, False, f"search for {locale} is being repaired ({reasons}); try again soon"
+
+    def _foreign_damage(self, generation, locale: str) -> str | None:
+        """What to say when the bridging model's vectors of ``locale``, or of a locale with
+        articles ``locale`` lacks, are damaged (those are not offered until repaired)."""
+        if self.plan.default is None:
+            return None
+        space = space_name(self.plan.default)
+        have = generation.doc_ids.get(locale, set())
+        for part, why in sorted(generation.damaged.items()):
+            if part.kind != VECTORS or part.space != space:
+                continue
+            lacking = generation.doc_ids.get(part.locale, set()) - have
+            if part.locale == locale or (lacking and self.plan.bridge(locale, part.locale)):
+                return f"results from other languages are being repaired ({why})"
+        return None
 
     @staticmethod
     def _group(generation, fused: dict, dense_scores: dict, keyword_keys=frozenset()) -> list:
@@ -847,7 +932,7 @@ class SearchEngine:
         others = [
             other
             for other, ids in generation.doc_ids.items()
-            if other != locale and ids - have and self.plan.bridge(locale, other) is not None
+            if other != locale and ids - have and self._bridged(generation, locale, other)
         ]
         if not others or not self._readable_across(generation, query, locale, others):
             return ranked
@@ -949,6 +1034,15 @@ class SearchEngine:
             close = [e for e in foreign if e["read"] >= CROSS_LINGUAL_MIN_READ_AFTER_NATIVE]
             foreign = close[:CROSS_LINGUAL_MAX_AFTER_NATIVE]
         return ranked[:position] + foreign + ranked[position:]
+
+    def _bridged(self, generation, locale: str, other: str) -> bool:
+        """Whether a model bridges ``locale`` to ``other`` and the index serves its vectors
+        of both (a damaged part is left out until repaired)."""
+        bridge = self.plan.bridge(locale, other)
+        if bridge is None:
+            return False
+        space = space_name(bridge)
+        return all(generation.vectors(space, loc) is not None for loc in (locale, other))
 
     def _keyword_expansion(self, generation, query: str, locale: str) -> list[str]:
         """For a query with no letter of the page's script ("password reset" on a Korean
@@ -1080,8 +1174,10 @@ class SearchEngine:
             scores = generation.dense(space, locale, centroid, 60, False, None, None)
             floor = getattr(model, "similarity_floor", 0.0)
             scores = {key: s for key, s in scores.items() if s >= floor}
-        else:
+        elif locale in generation.keyword:
             scores = generation.keyword[locale].search(records[0].title, limit=60).scores
+        else:  # both legs of this locale are damaged
+            return []
         scores = {key: s for key, s in scores.items() if generation.chunks[key].doc_id != doc_id}
         ranked = self._group(generation, scores, {})[:k]
         return [self._hit(generation, entry, "", set(), locale) for entry in ranked]

@@ -26,6 +26,7 @@ file in pure Python: 56 ms per unknown word at 10k articles).
 from __future__ import annotations
 
 import re
+import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
@@ -45,6 +46,7 @@ from indexer.analyzers import (
 )
 from indexer.chunking import Chunk
 from indexer.documents import Document
+from indexer.generations import ChunkRecord
 from indexer.termmatrix import SCORED_FIELDS, TermMatrix, chunk_terms
 from indexer.typos import HANGUL_WORD, HangulTypos, one_edit_away
 
@@ -196,6 +198,27 @@ class KeywordIndex:
         )
         previous.updated(set(remove), added).save(self.matrix_directory, self.locale)
 
+    def discard(self) -> None:
+        """Delete this locale's Whoosh files and term matrix (a damaged copy, before a
+        rewrite or instead of carrying it into a new generation)."""
+        shutil.rmtree(self.directory, ignore_errors=True)
+        for path in TermMatrix.paths(self.matrix_directory, self.locale):
+            path.unlink(missing_ok=True)
+
+    def rewrite(self, records: Iterable[ChunkRecord]) -> None:
+        """This locale's index made again from its chunk records, in their order: a
+        damaged keyword part is repaired without the articles' Markdown (the records hold
+        every field :func:`chunk_fields` indexes)."""
+        self.discard()
+        articles: dict[str, tuple[Document, list[Chunk]]] = {}
+        for r in records:
+            if r.doc_key not in articles:
+                doc = Document(r.doc_id, r.locale, r.title, "", r.category, r.tags, r.visibility)
+                articles[r.doc_key] = (doc, [])
+            chunk = Chunk(r.doc_id, r.locale, r.ordinal, r.heading, r.anchor, r.text)
+            articles[r.doc_key][1].append(chunk)
+        self.write(list(articles.values()), [])
+
     # -- reading -----------------------------------------------------------------
 
     def open(self) -> None:
@@ -203,6 +226,11 @@ class KeywordIndex:
         index.open_dir(str(self.directory)).close()  # a damaged Whoosh index is refused
         self._matrix = TermMatrix.load(self.matrix_directory, self.locale)
         self._alphabet = self._hangul_typos = None
+
+    @property
+    def chunk_keys(self) -> list[str]:
+        """The chunks the opened index holds."""
+        return self._matrix.keys
 
     def close(self) -> None:
         """Forget the loaded matrix."""

@@ -303,6 +303,11 @@ class TermMatrix:
                 arrays["category_codes"],
             )
 
+    @staticmethod
+    def paths(directory: Path, locale: str) -> list[Path]:
+        """The files :meth:`save` writes."""
+        return [directory / f"{locale}.terms{ext}" for ext in (".npz", ".json")]
+
     @classmethod
     def exists(cls, directory: Path, locale: str) -> bool:
         """Whether a matrix was written for ``locale``."""

@@ -218,35 +218,54 @@ def test_a_failing_model_degrades_to_keywords_and_says_so(engine, plan):
     assert ids(results)[0] == "refunds"
 
 
-def damage(engine, pattern: str) -> None:
+def damage(engine, relative: str) -> None:
     current = engine.index_dir / (engine.index_dir / "CURRENT").read_text()
-    damaged = next(current.glob(pattern))
+    damaged = current / relative
     data = bytearray(damaged.read_bytes())
     data[-8:] = b"\x00\xff" * 4
     damaged.write_bytes(bytes(data))
 
 
-def test_a_damaged_keyword_index_is_refused_not_served(engine):
-    damage(engine, "keyword/*.terms.npz")
-    fresh = SearchEngine(engine.index_dir, embedder=engine.plan)
-    with pytest.raises(IndexUnavailable, match="damaged"):
-        fresh.search("refund", locale="en")
-    assert fresh.is_stale(CORPUS)
-
-
-@pytest.mark.parametrize("pattern", ["vectors/*/??.npy", "vectors/*/*.words.json"])
-def test_damaged_vectors_are_refused_and_the_intact_keyword_index_is_served(engine, pattern):
-    damage(engine, pattern)
+def test_a_damaged_keyword_index_answers_by_meaning_until_a_sync_rewrites_it(engine, plan):
+    if plan.for_locale("en") is None:
+        pytest.skip("no model ranks English in this plan")
+    damage(engine, "keyword/en.terms.npz")
     fresh = SearchEngine(engine.index_dir, embedder=engine.plan)
     results = fresh.search("refund", locale="en")
-    assert results.mode == "keyword" and "damaged" in results.degraded
+    assert results.mode == "dense" and "damaged" in results.degraded
     assert ids(results)[0] == "refunds"
     assert fresh.is_stale(CORPUS)
-    with pytest.raises(IndexUnavailable, match="damaged"):
-        fresh.upsert(CORPUS[0])  # never the base of a new generation
-    report = fresh.sync(CORPUS)  # a full build instead
-    assert report.added == len(CORPUS)
-    assert fresh.search("refund", locale="en").degraded is None
+    report = fresh.sync(CORPUS)
+    assert (report.added, report.chunks_embedded) == (0, 0)  # rewritten, nothing embedded
+    repaired = fresh.search("refund", locale="en")
+    assert (repaired.mode, repaired.degraded) == ("hybrid", None)
+
+
+@pytest.mark.parametrize("kind", ["vectors", "lexicon"])
+def test_damaged_vectors_are_served_around_and_a_sync_re_embeds_only_them(engine, plan, kind):
+    model = plan.for_locale("en") if kind == "vectors" else engine.translator()
+    if model is None:
+        pytest.skip(f"this plan keeps no English {kind}")
+    name = "en.npy" if kind == "vectors" else "en.words.json"
+    damage(engine, f"vectors/{space_name(model)}/{name}")
+    fresh = SearchEngine(engine.index_dir, embedder=engine.plan)
+    results = fresh.search("refund", locale="en")
+    if kind == "vectors":  # the keyword leg is intact: it is served, and says what is not
+        assert results.mode == "keyword" and "damaged" in results.degraded
+    else:  # only cross-lingual keyword expansion reads the words
+        assert results.mode == "hybrid"
+    assert ids(results)[0] == "refunds"
+    assert fresh.is_stale(CORPUS)
+    fresh.upsert(CORPUS[0])  # served around, never copied forward
+    part = f"{kind}/{space_name(model)}/en"
+    assert part in fresh.status()["damaged"]
+    report = fresh.sync(CORPUS)  # only the damaged part, not a full build
+    english = sum(1 for r in fresh.current().chunks.values() if r.locale == "en")
+    assert report.added == 0
+    assert report.chunks_embedded == (english if kind == "vectors" else 0)
+    assert fresh.status()["damaged"] == {}
+    repaired = fresh.search("refund", locale="en")
+    assert (repaired.mode, repaired.degraded, ids(repaired)[0]) == ("hybrid", None, "refunds")
 
 
 def test_a_missing_index_names_the_command_that_builds_it(tmp_path):
