@@ -46,7 +46,9 @@ def readyz():
         response.status_code = 503
         response.headers["Retry-After"] = "5"
         return _uncached(response)
-    return _uncached(jsonify(status="ready", index=status.get("generation")))
+    # A damaged part is served around (the other leg answers): ready, but say what is wrong.
+    damaged = sorted(status.get("damaged") or {})
+    return _uncached(jsonify(status="ready", index=status.get("generation"), damaged=damaged))
 
 
 def init_app(app) -> None:
