@@ -2,7 +2,7 @@
 
 - JSON nested deeper than Python can parse (it raised RecursionError: a 500) or carrying a
   NUL character (PostgreSQL refuses NUL in text, so it failed at insert: a 500).
-- NUL characters in any form field or query parameter, for the same reason.
+- NUL characters in a query parameter, for the same reason (forms refuse them per field).
 - A file sent where a form takes none (``curl -F body=@x``): the field then arrives as an
   upload, not as text, and the view's length check met ``None``. A view that takes files
   says so with :func:`accepts_files`.
@@ -56,8 +56,10 @@ class GuardedJSONProvider(DefaultJSONProvider):
 
 
 def refuse_unreadable_input():
-    """``before_request``: NUL characters anywhere, or files where none are taken: 400."""
-    for values in (request.args, request.form):
+    """``before_request``: NUL characters in the URL's parameters, or files where none are
+    taken: 400. Form fields are the forms' to check, so the page can come back filled in with
+    the field marked (see ``portal.tickets.forms.NoNul``)."""
+    for values in (request.args,):
         for key, value in values.items(multi=True):
             if "\x00" in key or "\x00" in value:
                 raise UnreadableInput("A field contains a NUL character.")

@@ -50,6 +50,15 @@ class SingleLine:
             )
 
 
+class NoNul:
+    """A NUL character cannot be stored (PostgreSQL refuses it): refuse it with the field
+    marked, keeping everything typed."""
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and "\x00" in field.data:
+            raise ValidationError(_l("Remove the invisible control character from this text."))
+
+
 class TicketForm(FlaskForm):
     """Email, name, subject, description, category and locale; plus bookkeeping fields."""
 
@@ -87,6 +96,7 @@ class TicketForm(FlaskForm):
     description = TextAreaField(
         _l("How can we help?"),
         validators=[
+            NoNul(),
             DataRequired(_l("Describe your question or problem.")),
             Length(
                 min=MINIMUMS["description"],

@@ -25,7 +25,7 @@ from portal.extensions import limiter
 from portal.i18n import keep_locale_in_urls, pull_locale_from_url
 from portal.search import MAX_QUERY_CHARS, get_store
 from portal.tickets import service
-from portal.tickets.forms import LIMITS, TicketForm
+from portal.tickets.forms import LIMITS, NoNul, TicketForm
 from portal.tickets.messages import render_message
 
 bp = Blueprint("tickets", __name__)
@@ -42,6 +42,7 @@ class ReplyForm(FlaskForm):
     body = TextAreaField(
         "",
         validators=[
+            NoNul(),
             DataRequired(),
             Length(max=LIMITS["description"]),
         ],
