@@ -50,3 +50,21 @@ def test_a_forged_host_never_reaches_an_emailed_link(site):
     )
     assert status == 201, answer
     assert json.loads(answer)["url"].startswith(site.url + "/tickets/")
+
+
+def test_a_raw_korean_query_as_curl_sends_it_is_answered_too(site):
+    """curl sends what was typed: raw UTF-8 bytes in the request line (gunicorn 25+ refuses
+    them unless portal.gunicorn_conf relaxes its rule; controls and spaces stay refused)."""
+    import socket
+
+    target = "/api/v1/search?q=비밀번호+재설정&locale=ko&limit=1".encode()
+    with socket.create_connection(("127.0.0.1", site.port), timeout=30) as sock:
+        sock.sendall(
+            b"GET " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert b" 200 " in status_line, answer[:300]
+    assert b"reset-password" in rest
