@@ -209,6 +209,8 @@ def run_command(host: str, port: int):
     env = {"HOST": host, "PORT": str(port)}
     os.environ.setdefault("PORTAL_PUBLIC_URL", f"http://{host}:{port}")
     click.echo(f"Help center: http://{host}:{port}/  (web + worker; Ctrl+C stops both)")
+    if not os.environ.get("PORTAL_SMTP_URL"):
+        click.echo("No PORTAL_SMTP_URL: emails go to instance/mail/ (read them: portal mail list)")
     sys.exit(run(env))
 
 

@@ -46,8 +46,8 @@ errorlog = "-"  # stderr
 # never from headers gunicorn would trust by itself.
 forwarded_allow_ips = ""
 secure_scheme_headers: dict[str, str] = {}
-if os.path.isdir("/dev/shm"):
-    worker_tmp_dir = "/dev/shm"  # heartbeat files off a possibly slow disk
+if os.path.isdir("/dev/shm"):  # nosec B108
+    worker_tmp_dir = "/dev/shm"  # nosec B108 - heartbeat files off a possibly slow disk
 # No gunicornc control socket: one fixed path per user, which a second instance on the
 # same machine (a second node, a benchmark) would take over.
 control_socket_disable = True

@@ -163,4 +163,21 @@ def test_the_filed_page_says_where_the_confirmation_goes(client):
     html = client.get(response.location).get_data(as_text=True)
     assert "minji@example.com(으)로 보내 드리고 있어요" in html
     assert "이메일로도 보내 드렸어요" not in html
-    assert "메일 서버가 설정되어 있지 않아" in html  # no SMTP server: said, not hidden
+    # How the server is set up is the operator's business (portal run says it), not the page's.
+    assert "메일 서버가 설정되어 있지 않아" not in html
+
+
+def test_a_korean_subject_keeps_every_space_in_the_customers_mail_client():
+    from email import message_from_bytes
+    from email import policy as email_policy
+
+    from portal.mail.compose import POLICY
+
+    subject = "[HM-VFHXYZN] 문의가 접수되었습니다: 비밀번호 재설정이 안 돼요"
+    from email.message import EmailMessage
+
+    message = EmailMessage(policy=POLICY)
+    message["Subject"] = subject
+    message.set_content("본문")
+    parsed = message_from_bytes(message.as_bytes(), policy=email_policy.default)
+    assert parsed["Subject"] == subject
