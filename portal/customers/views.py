@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length, Regexp
 
 from portal.customers import access
 from portal.extensions import limiter
 from portal.i18n import keep_locale_in_urls, pull_locale_from_url
 from portal.tickets import service
-from portal.tickets.forms import EMAIL_PATTERN, LIMITS
-from portal.tickets.views import ReplyForm, render_private
+from portal.tickets.forms import email_field
+from portal.tickets.views import reply_page
 
 bp = Blueprint("customers", __name__)
 bp.url_value_preprocessor(pull_locale_from_url)
@@ -33,16 +30,7 @@ def _email_key() -> str:
 class FindForm(FlaskForm):
     """The address to send the link to."""
 
-    email = StringField(
-        _l("Email"),
-        validators=[
-            DataRequired(_l("Enter your email address so we can answer you.")),
-            Length(max=LIMITS["email"], message=_l("Use at most %(max)d characters.")),
-            Regexp(
-                EMAIL_PATTERN, message=_l("Enter a valid email address, like name@example.com.")
-            ),
-        ],
-    )
+    email = email_field()
 
 
 class ContinueForm(FlaskForm):
@@ -114,18 +102,7 @@ def ticket(reference: str):
     found = access.ticket_of(email, reference)
     if found is None:
         abort(404)
-    form = ReplyForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            service.add_customer_reply(found, form.body.data.strip())
-        except service.FilingError:
-            flash(_("We could not save your reply. Your text is still below."), "error")
-            status = 503
-        else:
-            flash(_("Your reply was sent."), "success")
-            return redirect(url_for("customers.ticket", reference=reference))
-    return render_private(found, None, form, status)
+    return reply_page(found, None, url_for("customers.ticket", reference=reference))
 
 
 @bp.post("/requests/sign-out")

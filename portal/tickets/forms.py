@@ -50,6 +50,20 @@ class SingleLine:
             )
 
 
+def email_field() -> StringField:
+    """The customer's address, as every customer form asks for it."""
+    return StringField(
+        _l("Email"),
+        validators=[
+            DataRequired(_l("Enter your email address so we can answer you.")),
+            Length(max=LIMITS["email"], message=_l("Use at most %(max)d characters.")),
+            Regexp(
+                EMAIL_PATTERN, message=_l("Enter a valid email address, like name@example.com.")
+            ),
+        ],
+    )
+
+
 class NoNul:
     """A NUL character cannot be stored (PostgreSQL refuses it): refuse it with the field
     marked, keeping everything typed."""
@@ -62,16 +76,7 @@ class NoNul:
 class TicketForm(FlaskForm):
     """Email, name, subject, description, category and locale; plus bookkeeping fields."""
 
-    email = StringField(
-        _l("Email"),
-        validators=[
-            DataRequired(_l("Enter your email address so we can answer you.")),
-            Length(max=LIMITS["email"], message=_l("Use at most %(max)d characters.")),
-            Regexp(
-                EMAIL_PATTERN, message=_l("Enter a valid email address, like name@example.com.")
-            ),
-        ],
-    )
+    email = email_field()
     name = StringField(
         _l("Name"),
         validators=[

@@ -252,6 +252,13 @@ def private(token: str):
         return render_unavailable_reply()
     if ticket is None:
         abort(404)
+    return reply_page(ticket, token, url_for("tickets.private", token=token))
+
+
+def reply_page(ticket, token: str | None, sent_url: str):
+    """The customer's view of ``ticket`` and its reply box: a sent reply goes to
+    ``sent_url``; a reply that could not be stored comes back as typed. Shared by the private
+    link and the signed-in customer's pages (see :mod:`portal.customers`)."""
     g.locale = ticket.locale
     form = ReplyForm()
     status = 200
@@ -263,7 +270,7 @@ def private(token: str):
             status = 503
         else:
             flash(_("Your reply was sent."), "success")
-            return redirect(url_for("tickets.private", token=token))
+            return redirect(sent_url)
     elif request.method == "POST":
         status = 400
     return render_private(ticket, token, form, status)
