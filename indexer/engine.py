@@ -1037,12 +1037,15 @@ class SearchEngine:
 
     def _bridged(self, generation, locale: str, other: str) -> bool:
         """Whether a model bridges ``locale`` to ``other`` and the index serves its vectors
-        of both (a damaged part is left out until repaired)."""
+        of ``other`` (a damaged part is left out until repaired). A site with no article in
+        ``locale`` yet has no vectors of it, and borrows all it shows."""
         bridge = self.plan.bridge(locale, other)
         if bridge is None:
             return False
         space = space_name(bridge)
-        return all(generation.vectors(space, loc) is not None for loc in (locale, other))
+        if generation.is_damaged(Part(VECTORS, locale, space)):
+            return False
+        return generation.vectors(space, other) is not None
 
     def _keyword_expansion(self, generation, query: str, locale: str) -> list[str]:
         """For a query with no letter of the page's script ("password reset" on a Korean
