@@ -132,12 +132,14 @@ def configure_blueprints(app: Flask) -> None:
     from portal.errors import bp as errors_bp
     from portal.help.views import bp as help_bp
     from portal.mail.views import bp as mail_bp
+    from portal.satisfaction.views import bp as satisfaction_bp
     from portal.tickets.views import bp as tickets_bp
     from portal.write.views import bp as write_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(help_bp)
     app.register_blueprint(tickets_bp)
+    app.register_blueprint(satisfaction_bp)
     app.register_blueprint(customers_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)

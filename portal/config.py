@@ -112,6 +112,10 @@ def load_config() -> dict:
         ),
         "INBOUND_SENDER_LIMIT_PER_HOUR": int(_env("INBOUND_SENDER_LIMIT_PER_HOUR", "20")),
         "REOPEN_DAYS": float(_env("REOPEN_DAYS", "14")),
+        # Satisfaction (portal.satisfaction): a solved ticket's rating links work this long,
+        # and a rating can be changed this long after it was first given.
+        "RATING_LINK_DAYS": float(_env("RATING_LINK_DAYS", "30")),
+        "RATING_CHANGE_DAYS": float(_env("RATING_CHANGE_DAYS", "7")),
     }
 
 

@@ -112,6 +112,9 @@ class Ticket(db.Model):
     solved_at = sa.Column(sa.DateTime(timezone=True), nullable=True)
     # A reply by email to a ticket solved long ago opens a new ticket linked to the old one.
     follows_ticket_id = sa.Column(sa.Integer, sa.ForeignKey("tickets.id"), nullable=True)
+    # How often a solved ticket was opened again (by the customer or an agent): first-contact
+    # resolution and the reopen rate are read from it (see portal.analytics.support).
+    reopen_count = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
 
     assignee = db.relationship("User")
     messages = db.relationship(
@@ -398,3 +401,28 @@ class AccessLink(db.Model):
     created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
     expires_at = sa.Column(sa.DateTime(timezone=True), nullable=False)
     used_at = sa.Column(sa.DateTime(timezone=True), nullable=True)
+
+
+@sa.event.listens_for(Ticket.status, "set", active_history=True)
+def _count_reopening(ticket: Ticket, value, old, _initiator):
+    """Every path that takes a solved ticket out of "solved" counts one reopening, so no
+    caller can forget to (customer replies by web or email, an agent's status change)."""
+    if old == "solved" and value != "solved":
+        ticket.reopen_count = (ticket.reopen_count or 0) + 1
+
+
+class TicketRating(db.Model):
+    """The customer's satisfaction with a solved ticket: one per ticket, changeable for a
+    while (see :mod:`portal.satisfaction`). The agent is the one who solved it."""
+
+    __tablename__ = "ticket_ratings"
+    id = sa.Column(sa.Integer, primary_key=True)
+    ticket_id = sa.Column(sa.Integer, sa.ForeignKey("tickets.id"), nullable=False, unique=True)
+    score = sa.Column(sa.String(8), nullable=False)  # good | bad
+    comment = sa.Column(sa.Text, nullable=True)
+    agent_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    updated_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    ticket = db.relationship("Ticket")
+    agent = db.relationship("User")

@@ -21,6 +21,7 @@ from portal.mail.compose import render_html
 from portal.mail.outbox import queue_email
 from portal.models import OutboxMessage, Ticket, TicketMessage, User
 from portal.rendering import render_markdown
+from portal.satisfaction.service import rating_urls
 from portal.tickets.service import header_text
 
 KIND = "ticket_reply"
@@ -131,6 +132,9 @@ def queue_solved_email(ticket: Ticket) -> OutboxMessage:
             ),
         ]
         greeting = _("Hello %(name)s,", name=ticket.name)
+        ask = _("How did we do? One click tells us:")
+        labels = {"good": _("Good, I'm satisfied"), "bad": _("Bad, I'm not satisfied")}
+    rating = rating_urls(ticket)
     html = render_html(
         "ticket_solved.html",
         ticket.locale,
@@ -138,11 +142,14 @@ def queue_solved_email(ticket: Ticket) -> OutboxMessage:
         name=ticket.name,
         reference=ticket.reference,
         paragraphs=paragraphs,
+        ask=ask,
+        rating=[(labels[score], url) for score, url in rating.items()],
     )
+    rating_lines = [f"{labels[score]}: {url}" for score, url in rating.items()]
     return queue_email(
         to=ticket.email,
         subject=subject,
-        text="\n".join([greeting, "", *paragraphs]),
+        text="\n".join([greeting, "", *paragraphs, "", ask, *rating_lines]),
         html=html,
         locale=ticket.locale,
         kind=SOLVED_KIND,

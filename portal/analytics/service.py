@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from portal.analytics.support import SupportQuality, support_quality
 from portal.extensions import db
 from portal.models import (
     ArticleLink,
@@ -489,6 +490,7 @@ class Dashboard:
     reasons: dict[tuple[str, str], list[VoteReason]]
     most_linked: list[LinkedArticle]
     missing_translations: list[WantedTranslation]
+    support: SupportQuality
 
 
 def dashboard(
@@ -515,4 +517,5 @@ def dashboard(
         missing_translations=missing_translations(
             period, locale, exists=translation_exists, limit=limit
         ),
+        support=support_quality(period, locale),
     )

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal.analytics import service
+from portal.analytics import service, support
 from portal.analytics.service import MAX_PERIOD_DAYS, Dashboard, Period
 from portal.auth import require_role
 from portal.i18n import locale_name, supported_locales
@@ -35,6 +35,8 @@ CSV_TABLES = (
     "most-linked",
     "missing-translations",
     "volume",
+    "satisfaction",
+    "channels",
 )
 #: Spreadsheet apps run cells that start with these as formulas (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -249,10 +251,35 @@ def csv_table(name: str, filters: Filters) -> tuple[list[str], list[list]]:
                 )
             ],
         )
+    if name == "satisfaction":
+        csat, breakdown = support.satisfaction(period, locale)
+        rows = [["all", "", csat.good, csat.bad, _ratio(csat.score)]]
+        rows += [
+            [r.dimension, r.value, r.csat.good, r.csat.bad, _ratio(r.csat.score)] for r in breakdown
+        ]
+        return ([_("By"), _("Group"), _("Good"), _("Bad"), _("CSAT")], rows)
+    if name == "channels":
+        return (
+            [_("Channel"), _("Tickets")],
+            [[c, n] for c, n in support.channel_mix(period, locale)],
+        )
     if name == "volume":
         per_day = service.ticket_times(period, locale).per_day
         return ([_("Date"), _("Tickets")], [[d.isoformat(), n] for d, n in per_day])
     raise KeyError(name)
+
+
+def _ratio(value: float | None):
+    return "" if value is None else round(value, 4)
+
+
+def dimension_names() -> dict[str, str]:
+    return {
+        "agent": _("Agent"),
+        "channel": _("Channel"),
+        "locale": _("Language"),
+        "category": _("Category"),
+    }
 
 
 def safe_cell(value):
@@ -308,6 +335,7 @@ def dashboard():
         chart_data=chart_data(data),
         export_args=filters.args(),
         csv_tables=CSV_TABLES,
+        dimension_names=dimension_names(),
         percent=percent,
         duration=duration,
         number=number,

@@ -291,6 +291,20 @@ def render_unavailable_reply():
     return response
 
 
+def rating_context(ticket) -> dict:
+    """What the page needs to ask a solved ticket's customer for their rating."""
+    from portal.satisfaction import service as satisfaction
+
+    if ticket.status != "solved":
+        return {"rating": None, "rating_token": None, "rating_open": False}
+    rating = satisfaction.rating_of(ticket)
+    return {
+        "rating": rating,
+        "rating_token": satisfaction.rating_token(ticket),
+        "rating_open": satisfaction.can_change(rating),
+    }
+
+
 def render_private(ticket, token: str | None, form: ReplyForm, status: int = 200):
     """The private page of ``ticket`` with the reply ``form`` (empty, or as typed); without
     ``token`` it is the signed-in customer's view (see :mod:`portal.customers`)."""
@@ -306,6 +320,7 @@ def render_private(ticket, token: str | None, form: ReplyForm, status: int = 200
             form=form,
             just_filed=request.args.get("filed") == "1",
             private_link=service.private_url(token) if token else None,
+            **rating_context(ticket),
         ),
         status,
     )
