@@ -183,7 +183,7 @@ def retry_after() -> int:
     if current is None:
         return DEFAULT_RETRY_AFTER
     try:
-        reset_at = current.reset_at
+        reset_at = current.window.reset_time
     except Exception:  # noqa: BLE001 - a storage that went away cannot say; guess
         return DEFAULT_RETRY_AFTER
     return max(1, math.ceil(reset_at - time.time()))
