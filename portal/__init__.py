@@ -56,14 +56,14 @@ def configure_settings(app: Flask, test_config: dict | None) -> None:
 
 def configure_extensions(app: Flask) -> None:
     """Attach database, migrations, CSRF, rate limits, sessions and i18n."""
-    from portal import auth, guards, i18n, models  # noqa: F401  (models register their tables)
-    from portal.extensions import csrf, db, limiter, migrate
+    from portal import auth, guards, i18n, limits, models  # noqa: F401  (models register tables)
+    from portal.extensions import csrf, db, migrate
 
     guards.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
-    limiter.init_app(app)
+    limits.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)
 

@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -20,14 +21,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from portal.extensions import limiter
+from portal import limits, login_throttle
 from portal.i18n import current_locale
 from portal.models import User
 from portal.users import authenticate, sign_out_everywhere
 
 bp = Blueprint("auth", __name__)
-
-LOGIN_LIMIT = "10/minute;50/hour"
 
 
 class LoginForm(FlaskForm):
@@ -72,26 +71,36 @@ def _render_login(form: LoginForm, status: int = 200):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(LOGIN_LIMIT, methods=["POST"])
 def login():
-    """Sign a staff member in; failures say nothing about which part was wrong."""
+    """Sign a staff member in; failures say nothing about which part was wrong, and are
+    limited per address and per account (see :mod:`portal.login_throttle`)."""
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(request.args.get("next")) or staff_home(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        email, address = form.email.data, limits.client_address()
+        throttle = login_throttle.get_throttle()
+        attempt = throttle.begin(address, email) if throttle else None
+        if isinstance(attempt, login_throttle.Refusal):
+            login_throttle.log_failure(email, address, attempt)
+            return too_many_attempts(attempt)
+        user = authenticate(email, form.password.data)
         if user:
+            if attempt is not None:
+                throttle.succeeded(attempt)
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or staff_home(user))
+        login_throttle.log_failure(email, address)
         flash(_("Email or password is incorrect."), "error")
     return _render_login(form, 400 if request.method == "POST" else 200)
 
 
-@bp.errorhandler(429)
-def too_many_attempts(_exc):
-    """Throttled sign-in: say so on the login page instead of a bare error."""
-    flash(_("Too many sign-in attempts. Wait a minute, then try again."), "error")
-    return _render_login(LoginForm(), 429)
+def too_many_attempts(refused: login_throttle.Refusal):
+    """Throttled sign-in: say so, and when to try again, on the login page."""
+    g.rate_limited_by, g.retry_after = refused.name, refused.retry_after
+    flash(limits.too_many_message(refused.name, refused.retry_after), "error")
+    page, status = _render_login(LoginForm(), 429)
+    return page, status, {"Retry-After": str(refused.retry_after)}
 
 
 @bp.post("/logout")

@@ -254,11 +254,78 @@ def jobs_retry(job_id: int):
     click.echo(f"Job {job_id} queued again.")
 
 
+@click.group("api-keys")
+def api_keys_group():
+    """API keys for server-to-server clients (Authorization: Bearer <key> on /api/v1)."""
+
+
+@api_keys_group.command("create")
+@click.argument("name")
+@click.option(
+    "--limit",
+    "rate_limit",
+    default=None,
+    help='This key\'s own limit, e.g. "600/minute" (default: PORTAL_RATE_LIMIT_API).',
+)
+@with_appcontext
+def api_keys_create(name: str, rate_limit: str | None):
+    """Create a key and print it: the only time it is shown (only its hash is kept)."""
+    from portal.api_keys import ApiKeyError, create_key
+
+    try:
+        created = create_key(name, rate_limit)
+    except ApiKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    limit = created.key.rate_limit or f"{current_app.config['RATE_LIMITS'].api} (default)"
+    click.echo(f"Created API key {created.key.id} {created.key.name!r}, limit {limit}.")
+    click.echo("Store it now; it is not shown again:")
+    click.echo(created.secret)
+
+
+@api_keys_group.command("list")
+@with_appcontext
+def api_keys_list():
+    """Every key: number, prefix, name, limit, last use, and whether it is revoked."""
+    from portal.api_keys import list_keys
+
+    default = current_app.config["RATE_LIMITS"].api
+    keys = list_keys()
+    if not keys:
+        click.echo("No API keys. Create one: portal api-keys create NAME")
+    for key in keys:
+        used = key.last_used_at.strftime("%Y-%m-%d %H:%M") if key.last_used_at else "never"
+        state = "revoked " + key.revoked_at.strftime("%Y-%m-%d") if key.revoked_at else "active"
+        limit = key.rate_limit or f"{default} (default)"
+        click.echo(f"{key.id:>4}  hc_{key.prefix}_…  {key.name}  {limit}  used {used}  {state}")
+
+
+@api_keys_group.command("revoke")
+@click.argument("ref")
+@with_appcontext
+def api_keys_revoke(ref: str):
+    """Revoke a key by its name, number or prefix; its next request gets 401."""
+    from portal.api_keys import ApiKeyError, revoke_key
+
+    try:
+        key = revoke_key(ref)
+    except ApiKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Revoked API key {key.id} {key.name!r}.")
+
+
 def init_app(app) -> None:
     """Register command groups on the app (FlaskGroup exposes them as ``portal ...``)."""
     from portal.mail.cli import mail_group
 
-    for command in (articles_group, index_group, users_group, serve, worker, jobs_group):
+    for command in (
+        articles_group,
+        index_group,
+        users_group,
+        serve,
+        worker,
+        jobs_group,
+        api_keys_group,
+    ):
         app.cli.add_command(command)
     app.cli.add_command(mail_group)
 

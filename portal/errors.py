@@ -104,11 +104,37 @@ def not_found(_exc):
 def error_page(exc):
     """403, 429 and 500 in the visitor's language (JSON for API clients)."""
     status = getattr(exc, "code", 500) or 500
+    if status == 429:
+        return too_many_requests()
     if request.path.startswith("/api/"):
         return {"error": getattr(exc, "description", "error")}, status
     _set_page_locale()
     title, message = ERROR_PAGES.get(status, ERROR_PAGES[500])
     return render_template("help/error.html", title=title, message=message), status
+
+
+def too_many_requests():
+    """A 429 saying how many seconds to wait, in the visitor's language (JSON for API
+    clients); ``Retry-After`` says the same (see :func:`portal.limits.add_retry_after`)."""
+    from portal import limits
+
+    seconds = limits.retry_after()
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        _set_page_locale()
+        response = jsonify(
+            error=f"too many requests; try again in {seconds} s",
+            retry_after=seconds,
+            message=limits.too_many_message(seconds=seconds),
+        )
+        response.status_code = 429
+        return response
+    _set_page_locale()
+    page = render_template(
+        "help/error.html",
+        title=ERROR_PAGES[429][0],
+        message=limits.too_many_message(seconds=seconds),
+    )
+    return page, 429, {"Retry-After": str(seconds)}
 
 
 for _status in (403, 429, 500, 503):

@@ -12,5 +12,13 @@ db = SQLAlchemy()
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Storage errors never fail a request: counting falls back to this process's memory (with a
+# logged warning) until the storage answers again, and any other limiter error is logged
+# and the request served. Limits and their storage: portal.limits.
+limiter = Limiter(
+    key_func=get_remote_address,
+    default_limits=[],
+    swallow_errors=True,
+    in_memory_fallback_enabled=True,
+)
 login_manager = LoginManager()

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from wtforms import BooleanField, HiddenField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from portal import limits
 from portal.agent import queue as tickets
 from portal.agent.panel import panel_search, suggestions
 from portal.agent.replies import (
@@ -29,7 +30,7 @@ from portal.agent.replies import (
 )
 from portal.auth import require_role
 from portal.auth_views import has_endpoint, safe_next
-from portal.extensions import db, limiter
+from portal.extensions import db
 from portal.i18n import current_locale, local_time, supported_locales
 from portal.rendering import render_markdown
 from portal.search import MAX_QUERY_CHARS, get_store
@@ -231,7 +232,7 @@ def _agent_article_url(article_id: str, locale: str) -> str | None:
 
 
 @bp.get("/search")
-@limiter.limit("120/minute")
+@limits.limit("agent_search")
 def search_articles():
     """JSON for the panel's search box: ``q``, ``locale`` (searched), ``for`` (link locale)."""
     query = request.args.get("q", "")

@@ -8,14 +8,15 @@ from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask_babel import force_locale
 from werkzeug.datastructures import MultiDict
 
-from portal.extensions import csrf, limiter
+from portal import api_keys, limits
+from portal.extensions import csrf
 from portal.help.service import article_page, article_url
 from portal.i18n import locale_name
 from portal.rendering import render_markdown
 from portal.search import MAX_QUERY_CHARS, MAX_RESULTS, get_search, get_store, hit_url
 from portal.tickets.forms import TicketForm
 from portal.tickets.service import FilingError, file_ticket, private_url
-from portal.tickets.views import FILING_LIMIT, counts_as_filing, ticket_input
+from portal.tickets.views import counts_as_filing, ticket_input
 
 # Bookkeeping fields of the web form that API callers may not set directly.
 PRIVATE_FIELDS = ("submission_key", "suggested", "opened", "website")
@@ -40,10 +41,40 @@ def not_found(_exc):
     return jsonify(error="not found"), 404
 
 
+@bp.before_request
+def require_a_valid_key_when_one_is_sent():
+    """``Authorization: Bearer <key>`` must name a key in use: anything else is a 401, not
+    an anonymous request (a revoked key must stop working, not fall back)."""
+    api_keys.check_request_key()
+    if api_keys.has_invalid_key():
+        response = jsonify(error="invalid or revoked API key (Authorization: Bearer <key>)")
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        return response
+    return None
+
+
 @bp.errorhandler(429)
 def too_many(_exc):
-    """JSON 429s for API clients."""
-    return jsonify(error="too many requests; slow down"), 429
+    """JSON 429s for API clients: when to retry (also in ``Retry-After``), and a message
+    for people in the request's ``locale`` (the search box shows it)."""
+    seconds = limits.retry_after()
+    locale = request.args.get("locale")
+    with force_locale(locale) if locale in get_store().locales else nullcontext():
+        message = limits.too_many_message(seconds=seconds)
+    response = jsonify(
+        error=f"too many requests; try again in {seconds} s",
+        limit=limits.breached_name(),
+        retry_after=seconds,
+        message=message,
+    )
+    response.status_code = 429
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def _is_suggestion() -> bool:
+    return request.args.get("suggest") == "1"
 
 
 def _locale_param(default: str | None = None) -> str:
@@ -68,7 +99,7 @@ def _int_param(name: str, default: int, low: int, high: int) -> int:
 
 
 @bp.get("/search")
-@limiter.limit("120/minute")
+@limits.api_limit(lambda: "suggest" if _is_suggestion() else "search")
 def search():
     """Search public articles: ``q``, ``locale``, ``category``, ``limit`` (≤100), ``offset``."""
     query = request.args.get("q", "")
@@ -80,7 +111,7 @@ def search():
     category = request.args.get("category") or None
     if category and not get_store().category(category):
         raise BadRequest(f"unknown category {category!r}")
-    suggest = request.args.get("suggest") == "1"
+    suggest = _is_suggestion()
     results = get_search().search(
         query,
         locale=locale,
@@ -115,7 +146,7 @@ def search():
 
 
 @bp.get("/articles/<article_id>")
-@limiter.limit("300/minute")
+@limits.api_limit("article")
 def article(article_id: str):
     """One public article as JSON, in ``locale`` or the best available locale."""
     store = get_store()
@@ -143,7 +174,7 @@ def article(article_id: str):
 
 
 @bp.post("/tickets")
-@limiter.limit(FILING_LIMIT, deduct_when=counts_as_filing)
+@limits.api_limit("tickets", deduct_when=counts_as_filing)
 def create_ticket():
     """File a ticket from another channel; same validation as the contact form.
 

@@ -6,8 +6,8 @@ from flask import Blueprint, abort, flash, g, make_response, redirect, render_te
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
+from portal import limits
 from portal.customers import access
-from portal.extensions import limiter
 from portal.i18n import keep_locale_in_urls, pull_locale_from_url
 from portal.tickets import service
 from portal.tickets.forms import email_field
@@ -16,8 +16,6 @@ from portal.tickets.views import reply_page
 bp = Blueprint("customers", __name__)
 bp.url_value_preprocessor(pull_locale_from_url)
 bp.url_defaults(keep_locale_in_urls)
-
-FIND_LIMIT = "5/minute;20/hour"
 
 
 def _email_key() -> str:
@@ -46,8 +44,8 @@ def private_response(response):
 
 
 @bp.route("/<locale:locale>/requests", methods=["GET", "POST"])
-@limiter.limit(FIND_LIMIT, methods=["POST"])
-@limiter.limit("5/hour", methods=["POST"], key_func=_email_key)
+@limits.limit("find_requests", methods=["POST"])
+@limits.limit("find_requests_email", methods=["POST"], key_func=_email_key)
 def find():
     """Type an address, get a link listing its requests (the same answer for any address)."""
     if access.signed_in_email():
@@ -63,7 +61,7 @@ def find():
 
 
 @bp.route("/requests/link/<token>", methods=["GET", "POST"])
-@limiter.limit("30/minute")
+@limits.limit("request_link")
 def open_link(token: str):
     """The emailed link: a button to continue (GET), the session started (POST)."""
     form = ContinueForm()
@@ -93,7 +91,7 @@ def mine():
 
 
 @bp.route("/<locale:locale>/requests/mine/<reference>", methods=["GET", "POST"])
-@limiter.limit("20/minute", methods=["POST"])
+@limits.limit("reply", methods=["POST"])
 def ticket(reference: str):
     """One of the customer's requests: the conversation and a reply box."""
     email = access.signed_in_email()

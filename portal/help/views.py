@@ -24,8 +24,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import AnyOf, Length, Optional
 
+from portal import limits
 from portal.auth_views import has_endpoint, safe_next
-from portal.extensions import limiter
 from portal.help import feedback, service
 from portal.help.feedback import VISITOR_COOKIE
 from portal.i18n import (
@@ -155,7 +155,7 @@ class VoteForm(FlaskForm):
 
 
 @bp.post("/<locale:locale>/articles/<article_id>/vote")
-@limiter.limit("30/minute")
+@limits.limit("vote")
 def vote(article_id: str):
     """Record or change the visitor's vote on the article they are reading."""
     page = service.article_page(get_store(), article_id, g.locale)
@@ -184,6 +184,7 @@ def vote(article_id: str):
 
 
 @bp.get("/<locale:locale>/search")
+@limits.limit("search_page")
 def search():
     """Search results with snippets, locale badges, pagination and a helpful empty state."""
     store = get_store()

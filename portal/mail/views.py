@@ -13,8 +13,9 @@ import hmac
 
 from flask import Blueprint, abort, current_app, jsonify, request, send_file
 
+from portal import limits
 from portal.auth import role_required
-from portal.extensions import csrf, db, limiter
+from portal.extensions import csrf, db
 from portal.mail.inbound import IngestError, attachment_path, ingest, mail_dir
 from portal.models import InboundAttachment, InboundEmail
 
@@ -31,7 +32,7 @@ def _authorized() -> bool:
 
 
 @bp.post("/api/v1/inbound/email")
-@limiter.limit("600/minute")
+@limits.limit("inbound_email")
 def inbound_email():
     """Ingest one raw message posted by a mail provider (see the module docstring)."""
     if not _authorized():

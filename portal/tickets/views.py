@@ -20,8 +20,7 @@ from flask_wtf.csrf import CSRFError
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from portal import errors
-from portal.extensions import limiter
+from portal import errors, limits
 from portal.i18n import keep_locale_in_urls, pull_locale_from_url
 from portal.search import MAX_QUERY_CHARS, get_store
 from portal.tickets import service
@@ -31,9 +30,6 @@ from portal.tickets.messages import render_message
 bp = Blueprint("tickets", __name__)
 bp.url_value_preprocessor(pull_locale_from_url)
 bp.url_defaults(keep_locale_in_urls)
-
-FILING_LIMIT = "5/minute;30/hour"
-DEFLECTION_LIMIT = "30/minute"
 
 
 class ReplyForm(FlaskForm):
@@ -93,7 +89,7 @@ def ticket_input(form: TicketForm, channel: str = "web") -> service.TicketInput:
 
 
 @bp.route("/<locale:locale>/contact", methods=["GET", "POST"])
-@limiter.limit(FILING_LIMIT, methods=["POST"], deduct_when=counts_as_filing)
+@limits.limit("tickets", methods=["POST"], deduct_when=counts_as_filing)
 def new():
     """The contact form: suggestions while typing, then a ticket if still needed."""
     form = contact_form()
@@ -178,7 +174,7 @@ def too_many_requests(exc):
 
 
 @bp.post("/<locale:locale>/contact/answered")
-@limiter.limit(DEFLECTION_LIMIT)
+@limits.limit("deflection")
 def answered():
     """'This answered my question': count a deflection and file nothing."""
     article_id = (request.form.get("article_id") or "").strip()
@@ -205,7 +201,7 @@ class ConfirmForm(FlaskForm):
 
 
 @bp.route("/tickets/solved/<token>", methods=["GET", "POST"])
-@limiter.limit(DEFLECTION_LIMIT)
+@limits.limit("deflection")
 def solved_by_article(token: str):
     """ "This solved my problem" from an acknowledgment email: a button (GET), then the
     ticket solved and a deflection counted (POST), so link scanners change nothing."""
@@ -243,7 +239,7 @@ def answered_thanks():
 
 
 @bp.route("/tickets/<token>", methods=["GET", "POST"])
-@limiter.limit("20/minute", methods=["POST"])
+@limits.limit("reply", methods=["POST"])
 def private(token: str):
     """The customer's private page: the conversation (no internal notes) and a reply box."""
     try:

@@ -33,11 +33,27 @@
 
   function clear() {
     list.replaceChildren();
+    empty.textContent = empty.dataset.idleText || empty.textContent;
     empty.hidden = false;
+  }
+
+  // Over the suggestion limit the server answers 429 with a message in the page's language
+  // ("Too many searches; try again in 30 s."): say so where the suggestions would be.
+  function limited(response) {
+    return response.json().catch(function () { return {}; }).then(function (body) {
+      const seconds = body.retry_after || response.headers.get("Retry-After") || "";
+      list.replaceChildren();
+      if (!empty.dataset.idleText) empty.dataset.idleText = empty.textContent;
+      empty.textContent = body.message || (form.dataset.limitedText || "").replace("{seconds}", seconds);
+      empty.hidden = false;
+      lastQuery = "";  // the same text is asked again once the customer types on
+      return null;
+    });
   }
 
   function show(results) {
     list.replaceChildren();
+    if (empty.dataset.idleText) empty.textContent = empty.dataset.idleText;
     empty.hidden = results.length > 0;
     results.forEach(function (hit) {
       const item = template.content.firstElementChild.cloneNode(true);
@@ -75,7 +91,10 @@
       q: query, locale: form.dataset.locale, limit: "5", side: "form", suggest: "1",
     });
     fetch(url, { signal: controller.signal, headers: { Accept: "application/json" } })
-      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (response) {
+        if (response.status === 429) return limited(response);
+        return response.ok ? response.json() : null;
+      })
       .then(function (body) { if (body) show(body.results || []); })
       .catch(function () { /* aborted or offline: the form still works */ });
   }

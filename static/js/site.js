@@ -49,6 +49,27 @@
     box.setAttribute("aria-expanded", String(results.length > 0));
   }
 
+  // Over the suggestion limit the server answers 429 with a message in the page's language
+  // ("Too many searches; try again in 30 s."): say it instead of silently showing nothing.
+  function notice(text) {
+    list.replaceChildren();
+    selected = -1;
+    const item = document.createElement("li");
+    item.className = "suggestions-notice";
+    item.setAttribute("role", "status");
+    item.textContent = text;
+    list.append(item);
+    list.hidden = false;
+    box.setAttribute("aria-expanded", "false");
+  }
+
+  function limited(response) {
+    return response.json().catch(function () { return {}; }).then(function (body) {
+      const seconds = body.retry_after || response.headers.get("Retry-After") || "";
+      return { limited: body.message || (box.dataset.limitedText || "").replace("{seconds}", seconds) };
+    });
+  }
+
   function suggest() {
     const query = box.value.trim();
     if (query.length < 2) { close(); return; }
@@ -57,13 +78,20 @@
     const url = new URL(box.dataset.suggestUrl, window.location.origin);
     url.search = new URLSearchParams({ q: query, locale: box.dataset.locale, limit: "5", suggest: "1" });
     fetch(url, { signal: controller.signal, headers: { Accept: "application/json" } })
-      .then(function (response) { return response.ok ? response.json() : { results: [] }; })
-      .then(function (body) { if (box.value.trim() === query) show(body.results || []); })
+      .then(function (response) {
+        if (response.status === 429) return limited(response);
+        return response.ok ? response.json() : { results: [] };
+      })
+      .then(function (body) {
+        if (box.value.trim() !== query) return;
+        if (body.limited) notice(body.limited);
+        else show(body.results || []);
+      })
       .catch(function () { /* aborted or offline: keep the page usable */ });
   }
 
   function move(step) {
-    const items = list.querySelectorAll("li");
+    const items = list.querySelectorAll("li[role=option]");
     if (!items.length) return;
     if (selected >= 0) items[selected].removeAttribute("aria-selected");
     selected = (selected + step + items.length) % items.length;
