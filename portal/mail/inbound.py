@@ -530,6 +530,10 @@ def apply_safely(
 def _attach(
     record: InboundRecord, mail: InboundEmail, ticket_id: int | None, config: InboundConfig
 ) -> None:
+    if record.attachments:  # a held mail being released: its files were recorded already
+        for row in record.attachments:
+            row.ticket_id = ticket_id
+        return
     for item in mail.attachments:
         refused = attachment_refusal(item.content_type, item.size, config)
         if refused is None:
