@@ -11,6 +11,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from bench.analytics_bench import analytics_command
 from bench.cli import bench_command, eval_command
+from bench.inbound_worker_bench import inbound_command
 from portal.store import GLOSSARY_FILE
 
 
@@ -29,6 +30,7 @@ def cli():
 cli.add_command(eval_command)
 cli.add_command(bench_command)
 cli.add_command(analytics_command, name="bench-analytics")
+cli.add_command(inbound_command, name="bench-inbound")
 
 
 @click.group("articles")

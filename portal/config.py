@@ -100,6 +100,9 @@ def load_config() -> dict:
         "IMAP_URL": _env("IMAP_URL") or None,
         "IMAP_POLL_SECONDS": float(_env("IMAP_POLL_SECONDS", "60")),
         "IMAP_BATCH": int(_env("IMAP_BATCH", "50")),
+        # A backlog is fetched batch after batch for up to this long per poll (then the
+        # worker's other work gets its turn: sending the acknowledgments, index updates).
+        "IMAP_DRAIN_SECONDS": float(_env("IMAP_DRAIN_SECONDS", "30")),
         "INBOUND_ADDRESS": _env("INBOUND_ADDRESS") or None,
         # None: INSTANCE_DIR/mail (outside the web root, whatever the instance folder is).
         "INBOUND_MAIL_DIR": _env("INBOUND_MAIL_DIR") or None,

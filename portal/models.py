@@ -249,6 +249,9 @@ class OutboxMessage(db.Model):
     message_id = sa.Column(sa.String(255), nullable=True, unique=True)
     in_reply_to = sa.Column(sa.String(255), nullable=True)
     thread_references = sa.Column(sa.Text, nullable=True)
+    # A Reply-To fixed when queued (an agent notification's agent-side token address); empty:
+    # mail about a ticket gets the customer's token address at send time.
+    reply_to = sa.Column(sa.String(254), nullable=True)
     auto_submitted = sa.Column(sa.Boolean, nullable=False, default=True)
     state = sa.Column(sa.String(16), nullable=False, default="queued", index=True)
     attempts = sa.Column(sa.Integer, nullable=False, default=0)

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from portal.admin import background
 from portal.auth import require_role
 from portal.i18n import local_time
+from portal.mail import held
+from portal.mail.inbound import IngestError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -32,6 +35,7 @@ def jobs():
         backlog=background.backlog(),
         failed=background.failed_jobs(),
         mail=background.mail_needing_attention(),
+        held_count=held.held_count(),
         form=ActionForm(),
         local_time=local_time,
     )
@@ -55,3 +59,41 @@ def resend_mail(outbox_id: int):
     else:
         flash(_("That email is not waiting for a decision."), "error")
     return redirect(url_for("admin.jobs"))
+
+
+@bp.get("/mail/held")
+def held_mail():
+    """Incoming mail kept without filing (a flooding sender, staff-side checks that failed)."""
+    return render_template(
+        "admin/held_mail.html", held=held.held_mail(), form=ActionForm(), local_time=local_time
+    )
+
+
+@bp.post("/mail/held/<int:email_id>/release")
+def release_held(email_id: int):
+    """File a held mail as a customer's mail (see :mod:`portal.mail.held`)."""
+    if not ActionForm().validate_on_submit():
+        flash(_("That mail is no longer held."), "error")
+        return redirect(url_for("admin.held_mail"))
+    try:
+        result = held.release(email_id, current_user.email)
+    except IngestError:
+        flash(_("The mail could not be filed; it is still held. Try again later."), "error")
+        return redirect(url_for("admin.held_mail"))
+    if result is None:
+        flash(_("That mail is no longer held."), "error")
+    elif result.reference:
+        flash(_("The mail was filed on %(reference)s.", reference=result.reference), "success")
+    else:
+        flash(_("The mail was released; it files nothing."), "success")
+    return redirect(url_for("admin.held_mail"))
+
+
+@bp.post("/mail/held/<int:email_id>/discard")
+def discard_held(email_id: int):
+    """Keep a held mail as a record only."""
+    if ActionForm().validate_on_submit() and held.discard(email_id, current_user.email):
+        flash(_("The mail was discarded."), "success")
+    else:
+        flash(_("That mail is no longer held."), "error")
+    return redirect(url_for("admin.held_mail"))

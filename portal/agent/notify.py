@@ -1,6 +1,10 @@
 """Emailing agents about their tickets: a new ticket (to agents who asked for every one) and
 a customer's reply (to the assignee, or to everyone who follows new tickets when nobody is
-assigned). Queued in the same transaction as the message, like every email."""
+assigned). Queued in the same transaction as the message, like every email.
+
+Each notification's ``Reply-To`` is that agent's own token address for the ticket
+(:func:`portal.mail.tokens.agent_reply_address_for`): answering the email posts the answer
+as the agent's reply and mails it to the customer (:mod:`portal.mail.staff`)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from flask_babel import gettext as _
 
 from portal.extensions import db
 from portal.mail.outbox import queue_email
+from portal.mail.tokens import agent_reply_address_for
 from portal.models import Ticket, TicketMessage, User
 from portal.tickets.service import header_text
 
@@ -67,7 +72,16 @@ def notify_agents(ticket: Ticket, message: TicketMessage, event: str) -> int:
                     subject=header_text(ticket.subject),
                 )
                 intro = _("%(name)s <%(email)s> replied:", name=ticket.name, email=ticket.email)
-            text = "\n".join([intro, "", excerpt, "", _("Open the ticket: %(url)s", url=link)])
+            reply_to = agent_reply_address_for(ticket.id, agent.id)
+            how = [_("Open the ticket: %(url)s", url=link)]
+            if reply_to:
+                how.append(
+                    _(
+                        "Or answer this email: your answer, without the quoted text, is added "
+                        "to the ticket as your reply and emailed to the customer."
+                    )
+                )
+            text = "\n".join([intro, "", excerpt, "", *how])
         queue_email(
             to=agent.email,
             subject=subject,
@@ -77,6 +91,7 @@ def notify_agents(ticket: Ticket, message: TicketMessage, event: str) -> int:
             kind=f"agent_{event}",
             ticket=None,
             automatic=True,
+            reply_to=reply_to,
         )
     return len(people)
 

@@ -8,6 +8,7 @@ reach the customer: not on the private page, not in email.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -68,14 +69,23 @@ def _set_status(ticket: Ticket, status: str, now: datetime) -> None:
 
 
 def add_reply(
-    ticket: Ticket, agent: User, body: str, *, internal: bool = False, status: str | None = None
+    ticket: Ticket,
+    agent: User,
+    body: str,
+    *,
+    internal: bool = False,
+    status: str | None = None,
+    channel: str | None = None,
+    before_commit: Callable[[TicketMessage], None] | None = None,
 ) -> TicketMessage:
     """Save an agent's reply (or internal note) in one transaction.
 
     A public reply records its article links, sets ``first_response_at`` once, queues the
     customer's email and applies ``status``; a note only joins the conversation.
     Raises :class:`ReplyError` (nothing saved) for an empty body, an unknown or internal
-    article in a public reply, or an unknown status.
+    article in a public reply, or an unknown status. ``channel`` records where the agent
+    wrote it ("email" for an answer to a notification); ``before_commit`` lets that channel
+    add its own rows to the transaction.
     """
     body = (body or "").replace("\r\n", "\n").strip()
     if not body:
@@ -93,6 +103,7 @@ def add_reply(
             author_id=agent.id,
             body=body,
             internal=internal,
+            channel=channel,
             created_at=now,
         )
         db.session.add(message)
@@ -115,6 +126,8 @@ def add_reply(
             if status:
                 _set_status(ticket, status, now)
             queue_reply_email(ticket, message, agent)
+        if before_commit is not None:
+            before_commit(message)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -88,7 +88,9 @@ def build_message(row: OutboxMessage, mail_from: str) -> EmailMessage:
         message["In-Reply-To"] = row.in_reply_to
     if row.thread_references:
         message["References"] = row.thread_references
-    if row.ticket_id is not None:
+    if row.reply_to:
+        message["Reply-To"] = row.reply_to  # an agent notification's agent-side token address
+    elif row.ticket_id is not None:
         # Replies go to the ticket's own address (support+t<id>-<token>@...), so the customer's
         # answer continues the ticket even if their client drops the threading headers.
         from portal.mail.tokens import reply_address_for

@@ -72,6 +72,7 @@ class PollResult:
     duplicates: int = 0
     too_large: int = 0
     failed: int = 0
+    more: bool = False  # unseen messages beyond this batch are waiting
 
 
 def connect(settings: ImapSettings, timeout: float = 30.0) -> imaplib.IMAP4:
@@ -128,6 +129,7 @@ def poll_mailbox(app, settings: ImapSettings | None = None) -> PollResult:
     try:
         status, data = client.uid("SEARCH", None, "UNSEEN")
         uids = (data[0] or b"").split() if status == "OK" else []
+        counts["more"] = len(uids) > int(app.config["IMAP_BATCH"])
         uids = uids[: int(app.config["IMAP_BATCH"])]
         sizes = _sizes(client, uids) if uids else {}
         for uid in uids:
@@ -190,6 +192,13 @@ def fetch_mail(app) -> None:
     if now - _last_poll.get(id(app), -1e9) < float(app.config["IMAP_POLL_SECONDS"]):
         return
     _last_poll[id(app)] = now
-    result = _with_poll_lock(app, lambda: poll_mailbox(app))
-    if result and (result.fetched or result.too_large or result.failed):
-        log.info("mail poll: %s", result)
+    # A backlog (the worker was down, a burst of mail) is drained batch after batch for up to
+    # IMAP_DRAIN_SECONDS instead of one batch per poll interval (50 a minute by default); a
+    # batch with a failure stops the draining so one bad message is not retried in a loop.
+    budget = float(app.config["IMAP_DRAIN_SECONDS"])
+    while True:
+        result = _with_poll_lock(app, lambda: poll_mailbox(app))
+        if result and (result.fetched or result.too_large or result.failed):
+            log.info("mail poll: %s", result)
+        if not result or not result.more or result.failed or time.monotonic() - now > budget:
+            return

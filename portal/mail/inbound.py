@@ -14,13 +14,16 @@ looked up once, so each rule is tested on hand-made input:
    internal note for agents; a bounce on no known ticket is only recorded;
 4. **throttle** (:func:`over_limit`): past ``INBOUND_SENDER_LIMIT_PER_HOUR`` messages from one
    sender, mail is *held*: stored (raw and row), logged, but neither filed nor answered;
-5. **follow-up matching** (:func:`match_ticket`): the reply token in a recipient address, then
+5. **staff side** (:mod:`portal.mail.staff`): a reply to an agent's notification (its
+   agent-side token address, from that very agent) becomes that agent's reply; mail from an
+   agent's address or to an agent token that fails those checks is held, never filed;
+6. **follow-up matching** (:func:`match_ticket`): the reply token in a recipient address, then
    the threading headers (our outgoing Message-IDs and the customer's earlier mails), then a
    ``[HM-XXXXXXX]`` subject reference, but that one only when the sender is the ticket's
    customer: never by subject alone;
-6. **plan** (:func:`plan`): a follow-up, a new ticket linked to one solved more than
+7. **plan** (:func:`plan`): a follow-up, a new ticket linked to one solved more than
    ``REOPEN_DAYS`` ago, a new ticket, a note, a record or a hold;
-7. **apply**: through :mod:`portal.tickets.service` (``file_ticket`` with channel ``email``,
+8. **apply**: through :mod:`portal.tickets.service` (``file_ticket`` with channel ``email``,
    ``add_customer_message``), the inbound row and attachment rows in the same transaction.
 """
 
@@ -40,7 +43,9 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from portal.agent.replies import ReplyError, add_reply
 from portal.extensions import db
+from portal.mail import staff
 from portal.mail.parse import InboundEmail, parse_email
 from portal.mail.quoting import strip_reply
 from portal.mail.tokens import parse_reply_address
@@ -48,6 +53,7 @@ from portal.models import (
     InboundAttachment,
     OutboxMessage,
     Ticket,
+    User,
     as_utc,
     utcnow,
 )
@@ -124,12 +130,14 @@ class TicketState:
 @dataclass(frozen=True)
 class Plan:
     """What to do with one mail. ``action``: follow_up, new_ticket, new_linked, note
-    (internal, no reopen), recorded (kept, nothing else) or held (throttled)."""
+    (internal, no reopen), recorded (kept, nothing else), held (throttled, or a staff-side
+    mail that failed its checks: :mod:`portal.mail.staff`) or agent_reply."""
 
     action: str
     reason: str = ""
     ticket_id: int | None = None
     answer: bool = False
+    agent_id: int | None = None  # agent_reply: who answered
 
 
 @dataclass(frozen=True)
@@ -420,27 +428,7 @@ def ingest(raw: bytes, *, source: str = "webhook") -> Ingested:
     if (found := _existing(mail.message_id)) is not None:
         return _result(found, duplicate=True)
     now = utcnow()
-    loop = loop_reason(mail, config.own_addresses)
-    match = match_ticket(
-        mail,
-        token_ticket=token_ticket_id(mail, config.secret),
-        thread_tickets=_thread_tickets(mail.thread_ids),
-        subject_tickets=_subject_tickets(mail),
-    )
-    ticket = db.session.get(Ticket, match.ticket_id) if match else None
-    if match and ticket is None:
-        match = None
-    state = TicketState(ticket.id, ticket.status, ticket.solved_at) if ticket else None
-    throttled = over_limit(_recent_from(mail.from_address, now), config.sender_limit_per_hour)
-    decision = plan(
-        mail,
-        loop=loop,
-        match=match,
-        state=state,
-        throttled=throttled,
-        now=now,
-        reopen_days=config.reopen_days,
-    )
+    decision, ticket = decide(mail, config, now)
     if decision.action == "held":
         log.warning(
             "inbound mail %s from %s held: %s", mail.message_id, mail.from_address, decision.reason
@@ -457,6 +445,70 @@ def ingest(raw: bytes, *, source: str = "webhook") -> Ingested:
         reason=decision.reason[:200] or None,
         received_at=now,
     )
+    return apply_safely(decision, mail, record, ticket, config)
+
+
+def decide(
+    mail: InboundEmail, config: InboundConfig, now: datetime, *, reviewed: bool = False
+) -> tuple[Plan, Ticket | None]:
+    """Run the deciding steps on ``mail``: the plan and the ticket it concerns.
+
+    ``reviewed``: an admin released the mail from the held list, so neither the sender
+    throttle nor the staff-side rules hold it again; it is decided as a customer's mail."""
+    loop = loop_reason(mail, config.own_addresses)
+    customer_token = token_ticket_id(mail, config.secret)
+    match = match_ticket(
+        mail,
+        token_ticket=customer_token,
+        thread_tickets=_thread_tickets(mail.thread_ids),
+        subject_tickets=_subject_tickets(mail),
+    )
+    ticket = db.session.get(Ticket, match.ticket_id) if match else None
+    if match and ticket is None:
+        match = None
+    if not reviewed:
+        addressing = staff.agent_addressing(mail, config.secret)
+        staff_ticket = (
+            db.session.get(Ticket, addressing.token.ticket_id) if addressing.token else None
+        )
+        side = staff.staff_decision(
+            loop=loop,
+            addressing=addressing,
+            sender=staff.sender_staff(mail.from_address),
+            customer_token_ticket=customer_token,
+            sender_is_ticket_customer=bool(
+                ticket is not None and ticket.email.lower() == mail.from_address
+            ),
+            ticket_exists=staff_ticket is not None,
+        )
+        if side is not None:
+            decided = Plan(side.action, side.reason, side.ticket_id, agent_id=side.agent_id)
+            return decided, staff_ticket if side.action == "agent_reply" else None
+    state = TicketState(ticket.id, ticket.status, ticket.solved_at) if ticket else None
+    throttled = not reviewed and over_limit(
+        _recent_from(mail.from_address, now), config.sender_limit_per_hour
+    )
+    decided = plan(
+        mail,
+        loop=loop,
+        match=match,
+        state=state,
+        throttled=throttled,
+        now=now,
+        reopen_days=config.reopen_days,
+    )
+    return decided, ticket
+
+
+def apply_safely(
+    decision: Plan,
+    mail: InboundEmail,
+    record: InboundRecord,
+    ticket: Ticket | None,
+    config: InboundConfig,
+) -> Ingested:
+    """:func:`_apply`, turning a database refusal into :class:`IngestError` (nothing kept)
+    and a concurrent ingest of the same mail into its first result."""
     try:
         _apply(decision, mail, record, ticket, config)
     except service.FilingError as exc:
@@ -478,6 +530,10 @@ def ingest(raw: bytes, *, source: str = "webhook") -> Ingested:
 def _attach(
     record: InboundRecord, mail: InboundEmail, ticket_id: int | None, config: InboundConfig
 ) -> None:
+    if record.attachments:  # a held mail being released: its files were recorded already
+        for row in record.attachments:
+            row.ticket_id = ticket_id
+        return
     for item in mail.attachments:
         refused = attachment_refusal(item.content_type, item.size, config)
         if refused is None:
@@ -505,11 +561,11 @@ def _apply(
 ) -> None:
     """Carry out the plan in one transaction (the service commits, our rows included)."""
 
-    def keep(ticket_id: int | None, message_id: int | None) -> None:
+    def keep(ticket_id: int | None, message_id: int | None, *, thread: bool = True) -> None:
         record.ticket_id, record.ticket_message_id = ticket_id, message_id
         db.session.add(record)
         _attach(record, mail, ticket_id, config)
-        if ticket_id is None:
+        if ticket_id is None or not thread:
             return
         # The acknowledgment (queued and flushed in this transaction, not threaded yet)
         # answers this very mail, so the customer's client shows one thread.
@@ -526,6 +582,23 @@ def _apply(
     if decision.action in ("recorded", "held"):
         keep(None, None)
         db.session.commit()
+    elif decision.action == "agent_reply":
+        agent = db.session.get(User, decision.agent_id)
+        try:
+            # The agent's own mail is not in the customer's thread: the reply email threads
+            # on the ticket's messages to the customer (its Message-ID stays with the agent).
+            add_reply(
+                ticket,
+                agent,
+                staff.reply_markdown(body, ticket.locale),
+                channel="email",
+                before_commit=lambda message: keep(ticket.id, message.id, thread=False),
+            )
+        except ReplyError as exc:  # checked before anything was written: hold it instead
+            record.outcome, record.reason = "held", f"agent reply refused: {exc}"[:200]
+            log.warning("inbound mail %s held: %s", mail.message_id, record.reason)
+            keep(None, None)
+            db.session.commit()
     elif decision.action == "note":
         service.add_customer_message(
             ticket,

@@ -7,9 +7,9 @@ final headers here:
 
 - ``Message-ID`` ``<outbox-N.random@domain-of-MAIL_FROM>``, fixed before the first attempt so
   every retry sends the same message;
-- ``In-Reply-To`` / ``References`` naming the ticket's first message (the confirmation, or the
-  customer's own first email when the ticket came by mail), so every email of a ticket is one
-  thread in the customer's client;
+- ``In-Reply-To`` / ``References`` naming the ticket's first message (the confirmation, which
+  itself answers the customer's own first email when the ticket came by mail: References
+  then names both), so every email of a ticket is one thread in the customer's client;
 - ``Auto-Submitted: auto-generated`` for mail no person wrote (RFC 3834: confirmation, status
   change). An agent's reply is a person answering, so it carries no such header.
 """
@@ -35,17 +35,23 @@ def dedupe_key(outbox_id: int) -> str:
     return f"outbox:{outbox_id}"
 
 
-def thread_root(ticket: Ticket, *, exclude: int | None = None) -> str | None:
-    """The Message-ID the ticket's thread hangs from: its first outbox message's."""
+def thread_chain(ticket: Ticket, *, exclude: int | None = None) -> list[str]:
+    """The ``References`` of a new email about ``ticket``: the thread root's own References
+    (the customer's first email, when the ticket came by mail) and the root itself, oldest
+    first, as RFC 5322 3.6.4 builds them. Empty when nothing was sent about it yet."""
     query = (
-        sa.select(OutboxMessage.message_id)
+        sa.select(OutboxMessage.message_id, OutboxMessage.thread_references)
         .where(OutboxMessage.ticket_id == ticket.id, OutboxMessage.message_id.is_not(None))
         .order_by(OutboxMessage.id)
         .limit(1)
     )
     if exclude is not None:
         query = query.where(OutboxMessage.id != exclude)
-    return db.session.execute(query).scalar_one_or_none()
+    row = db.session.execute(query).first()
+    if row is None:
+        return []
+    earlier = [i for i in (row.thread_references or "").split() if i != row.message_id]
+    return [*earlier, row.message_id]
 
 
 def queue_email(
@@ -59,12 +65,15 @@ def queue_email(
     ticket: Ticket | None = None,
     automatic: bool = True,
     references: list[str] | None = None,
+    reply_to: str | None = None,
 ) -> OutboxMessage:
     """Add an email and the job that sends it to the current transaction (the caller commits).
 
     ``references`` overrides the thread (the Message-IDs this email answers, oldest first;
     the last becomes ``In-Reply-To``): a channel that received the customer's own email
-    passes its Message-ID. By default the email joins the ticket's thread."""
+    passes its Message-ID. By default the email joins the ticket's thread. ``reply_to`` fixes
+    the Reply-To (an agent notification's token address); by default mail about a ticket
+    gets the customer's token address when it is sent."""
     row = OutboxMessage(
         to_email=to,
         subject=subject[:300],
@@ -74,6 +83,7 @@ def queue_email(
         kind=kind,
         ticket_id=ticket.id if ticket is not None else None,
         auto_submitted=automatic,
+        reply_to=reply_to,
         state="queued",
         attempts=0,
     )
@@ -81,8 +91,7 @@ def queue_email(
     db.session.flush()  # the id names the Message-ID and the job
     row.message_id = new_message_id(row.id, current_app.config["MAIL_FROM"])
     if references is None and ticket is not None:
-        root = thread_root(ticket, exclude=row.id)
-        references = [root] if root else []
+        references = thread_chain(ticket, exclude=row.id)
     if references:
         row.in_reply_to = references[-1]
         row.thread_references = " ".join(references)

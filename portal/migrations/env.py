@@ -8,10 +8,9 @@ from flask import current_app
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-# Without disable_existing_loggers=False, migrating inside a running process (the tests,
-# an app that upgrades itself) would silence every logger made before it.
+# Interpret the config file for Python logging. Keep the loggers that exist already: an
+# in-process upgrade (the tests, a worker that migrates on start) would otherwise silence
+# every portal.* logger created before it, e.g. the inbound pipeline's "mail held" warnings.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
