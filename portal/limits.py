@@ -50,6 +50,7 @@ class RateLimits:
     reply: str = "20/minute"  # a customer's replies on their ticket pages
     deflection: str = "30/minute"  # "This answered my question" / "This solved my problem"
     vote: str = "30/minute"  # "Was this helpful?"
+    rating: str = "20/minute"  # a solved ticket's satisfaction rating page
     find_requests: str = "5/minute;20/hour"  # "Find my requests" per address
     find_requests_email: str = "5/hour"  # … and per address asked about
     request_link: str = "30/minute"  # opening an emailed sign-in link

@@ -8,13 +8,11 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.extensions import limiter
+from portal import limits
 from portal.satisfaction import service
 from portal.tickets.forms import NoNul
 
 bp = Blueprint("satisfaction", __name__)
-
-RATING_LIMIT = "20/minute"
 
 
 class RatingForm(FlaskForm):
@@ -25,7 +23,7 @@ class RatingForm(FlaskForm):
 
 
 @bp.route("/tickets/rate/<token>", methods=["GET", "POST"])
-@limiter.limit(RATING_LIMIT)
+@limits.limit("rating")
 def rate(token: str):
     """GET shows the choice (the email's link preselects it); only the POST stores it, so
     mail scanners that fetch links rate nothing."""
