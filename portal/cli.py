@@ -315,6 +315,41 @@ def api_keys_revoke(ref: str):
     click.echo(f"Revoked API key {key.id} {key.name!r}.")
 
 
+@click.group("customers")
+def customers_group():
+    """A customer's data: export it, or erase it on their request."""
+
+
+@customers_group.command("export")
+@click.argument("email")
+@with_appcontext
+def customers_export(email: str):
+    """Print everything kept about EMAIL as JSON (what "Download my data" gives them)."""
+    import json
+
+    from portal.customers.privacy import customer_data
+
+    click.echo(json.dumps(customer_data(email), ensure_ascii=False, indent=1))
+
+
+@customers_group.command("erase")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def customers_erase(email: str, yes: bool):
+    """Anonymise every ticket, message and email of EMAIL and delete its stored mail."""
+    from portal.customers.privacy import erase_customer
+
+    if not yes:
+        click.confirm(f"Erase everything kept about {email}? This cannot be undone", abort=True)
+    report = erase_customer(email)
+    click.echo(
+        f"Erased: {report.tickets} tickets, {report.messages} messages, "
+        f"{report.emails_sent} emails sent, {report.emails_received} received, "
+        f"{report.files_deleted} files deleted."
+    )
+
+
 def init_app(app) -> None:
     """Register command groups on the app (FlaskGroup exposes them as ``portal ...``)."""
     from portal.mail.cli import mail_group
@@ -327,6 +362,7 @@ def init_app(app) -> None:
         worker,
         jobs_group,
         api_keys_group,
+        customers_group,
     ):
         app.cli.add_command(command)
     app.cli.add_command(mail_group)

@@ -126,6 +126,9 @@ def load_config() -> dict:
         # and a rating can be changed this long after it was first given.
         "RATING_LINK_DAYS": float(_env("RATING_LINK_DAYS", "30")),
         "RATING_CHANGE_DAYS": float(_env("RATING_CHANGE_DAYS", "7")),
+        # Search-log rows older than this are deleted by the worker (0: kept forever); the
+        # analytics of older periods then show no searches.
+        "SEARCH_LOG_DAYS": float(_env("SEARCH_LOG_DAYS", "365")),
     }
 
 

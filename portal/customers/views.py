@@ -103,6 +103,64 @@ def ticket(reference: str):
     return reply_page(found, None, url_for("customers.ticket", reference=reference))
 
 
+@bp.get("/<locale:locale>/requests/mine/data.json")
+@limits.limit("reply")
+def download_data():
+    """Everything kept about the signed-in customer, as a JSON download."""
+    import json
+
+    from portal.customers.privacy import customer_data
+
+    email = access.signed_in_email()
+    if email is None:
+        return redirect(url_for("customers.find"))
+    body = json.dumps(customer_data(email), ensure_ascii=False, indent=1)
+    response = make_response(body)
+    response.mimetype = "application/json"
+    response.headers["Content-Disposition"] = 'attachment; filename="my-help-center-data.json"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return private_response(response)
+
+
+class EraseForm(FlaskForm):
+    """Erasure is confirmed by typing the address it is about."""
+
+    email = email_field()
+
+
+@bp.route("/<locale:locale>/requests/mine/erase", methods=["GET", "POST"])
+@limits.limit("reply", methods=["POST"])
+def erase():
+    """Ask for the erasure of everything kept about the signed-in customer (confirmed by
+    typing their address), then sign them out."""
+    from portal.customers.privacy import erase_customer
+
+    email = access.signed_in_email()
+    if email is None:
+        return redirect(url_for("customers.find"))
+    form = EraseForm()
+    status = 200
+    if form.validate_on_submit():
+        if access.normalize_email(form.email.data) != access.normalize_email(email):
+            form.email.errors.append(
+                _("Type the address you are signed in with: %(email)s.", email=email)
+            )
+            status = 400
+        else:
+            try:
+                erase_customer(email)
+            except Exception:  # noqa: BLE001 - nothing half-done: the transaction rolled back
+                flash(_("We could not erase your data just now. Please try again later."), "error")
+                status = 503
+            else:
+                access.sign_out()
+                return private_response(make_response(render_template("customers/erased.html")))
+    elif form.errors:
+        status = 400
+    page = render_template("customers/erase.html", form=form, email=email)
+    return private_response(make_response(page, status))
+
+
 @bp.post("/requests/sign-out")
 def sign_out():
     """End the customer session on this device."""

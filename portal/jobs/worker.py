@@ -23,7 +23,12 @@ from portal.jobs.queue import JobConfig, claim_next, run_one
 log = logging.getLogger(__name__)
 
 # Modules that register job handlers and node duties when imported.
-TASK_MODULES = ("portal.mail.delivery", "portal.mail.imap", "portal.replication")
+TASK_MODULES = (
+    "portal.mail.delivery",
+    "portal.mail.imap",
+    "portal.replication",
+    "portal.customers.privacy",
+)
 
 
 @dataclass
