@@ -123,7 +123,11 @@ def authenticate(secret: str) -> ApiKey | None:
         last = last.replace(tzinfo=now.tzinfo)
     if last is None or now - last > TOUCH_EVERY:
         key.last_used_at = now
-        db.session.commit()
+        try:
+            db.session.commit()
+        except sa.exc.OperationalError:  # a read-only or locked database still serves keys
+            db.session.rollback()
+            key = db.session.get(ApiKey, key.id)
     return key
 
 

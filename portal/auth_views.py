@@ -80,7 +80,8 @@ def login():
     if form.validate_on_submit():
         email, address = form.email.data, limits.client_address()
         throttle = login_throttle.get_throttle()
-        attempt = throttle.begin(address, email) if throttle else None
+        device = login_throttle.known_device(email)
+        attempt = throttle.begin(address, email, device) if throttle else None
         if isinstance(attempt, login_throttle.Refusal):
             login_throttle.log_failure(email, address, attempt)
             return too_many_attempts(attempt)
@@ -89,7 +90,8 @@ def login():
             if attempt is not None:
                 throttle.succeeded(attempt)
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")) or staff_home(user))
+            response = redirect(safe_next(request.args.get("next")) or staff_home(user))
+            return login_throttle.remember_device(response, email)
         login_throttle.log_failure(email, address)
         flash(_("Email or password is incorrect."), "error")
     return _render_login(form, 400 if request.method == "POST" else 200)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from flask import current_app, g, request
 from flask_babel import gettext as _
 from limits import parse_many
+from limits.storage import MemoryStorage
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.extensions import limiter
@@ -184,10 +185,17 @@ def retry_after() -> int:
     if current is None:
         return DEFAULT_RETRY_AFTER
     try:
-        reset_at = current.window.reset_time
+        return seconds_until(current.window.reset_time, current.limiter.storage)
     except Exception:  # noqa: BLE001 - a storage that went away cannot say; guess
         return DEFAULT_RETRY_AFTER
-    return max(1, math.ceil(reset_at - time.time()))
+
+
+def seconds_until(reset_time: float, storage) -> int:
+    """Whole seconds until ``reset_time``, never early: Redis tells a window's end to the
+    second, rounded down (its TTL), so a client told that many seconds would come back up
+    to a second too soon; memory knows it exactly."""
+    seconds = max(1, math.ceil(reset_time - time.time()))
+    return seconds if isinstance(storage, MemoryStorage) else seconds + 1
 
 
 SEARCH_LIMITS = frozenset({"search", "suggest", "search_page", "agent_search"})

@@ -10,7 +10,10 @@ were right) until the window ends, then the owner's password works again.
 
 Defaults keep the owner in: one address (one guesser) is stopped by its own budget long
 before the account's, so the owner still signs in from anywhere else; only guesses from
-many addresses can spend the account's budget, for at most an hour.
+many addresses can spend the account's budget, for at most an hour. And a browser the owner
+has signed in with before carries a signed device cookie (OWASP's "device cookies"): its
+attempts spend a budget of that device's own instead of the account's, so guessers spending
+the account's budget do not lock its owner out of their usual browser.
 
 The counters are Flask-Limiter's storage (Redis with ``REDIS_URL``). When it does not
 answer, this process counts in memory and logs a warning: sign-in keeps working and stays
@@ -21,18 +24,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
-import time
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, request
+from itsdangerous import BadSignature, URLSafeSerializer
 from limits import parse_many
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
-from portal.limits import configured
+from portal.limits import configured, seconds_until
 
 log = logging.getLogger(__name__)
+DEVICE_COOKIE = "portal_device"
+DEVICE_COOKIE_DAYS = 180
 
 
 @dataclass(frozen=True)
@@ -65,9 +69,10 @@ class Throttle:
         normalized = email.strip().lower()[:254]
         return "account:" + hashlib.sha256(normalized.encode()).hexdigest()[:32]
 
-    def _budgets(self, address: str, email: str):
+    def _budgets(self, address: str, email: str, device: str | None):
         yield "login", parse_many(configured("login")), "address:" + address
-        yield "login_account", parse_many(configured("login_account")), self.account_key(email)
+        key = f"device:{device}" if device else self.account_key(email)
+        yield "login_account", parse_many(configured("login_account")), key
 
     def _call(self, method: str, *args):
         try:
@@ -76,10 +81,11 @@ class Throttle:
             log.warning("rate limit storage unavailable (%s): counting sign-ins in memory", exc)
             return getattr(self.fallback, method)(*args), self.fallback
 
-    def begin(self, address: str, email: str) -> Attempt | Refusal:
-        """Take one unit of each budget, or say which one is spent (taking nothing)."""
+    def begin(self, address: str, email: str, device: str | None = None) -> Attempt | Refusal:
+        """Take one unit of each budget, or say which one is spent (taking nothing).
+        ``device``: the id of a device cookie the account signed in with before."""
         taken = []
-        for name, items, key in self._budgets(address, email):
+        for name, items, key in self._budgets(address, email, device):
             for item in items:
                 allowed, limiter = self._call("hit", item, "login", key)
                 taken.append((limiter, item, key))
@@ -108,7 +114,7 @@ class Throttle:
             reset = limiter.get_window_stats(item, "login", key).reset_time
         except Exception:  # noqa: BLE001
             return item.get_expiry()
-        return max(1, math.ceil(reset - time.time()))
+        return seconds_until(reset, limiter.storage)
 
 
 def get_throttle() -> Throttle | None:
@@ -123,6 +129,38 @@ def get_throttle() -> Throttle | None:
         )
         current_app.extensions["login_throttle"] = throttle
     return throttle
+
+
+def _device_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="login-device")
+
+
+def known_device(email: str) -> str | None:
+    """The id of this browser's device cookie when ``email``'s account signed in with it."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    try:
+        account, device = _device_serializer().loads(raw)
+    except (BadSignature, TypeError, ValueError):
+        return None
+    return device if account == Throttle.account_key(email) else None
+
+
+def remember_device(response, email: str):
+    """After a correct password: mark this browser as one the account signs in with."""
+    import secrets
+
+    value = _device_serializer().dumps([Throttle.account_key(email), secrets.token_urlsafe(16)])
+    response.set_cookie(
+        DEVICE_COOKIE,
+        value,
+        max_age=DEVICE_COOKIE_DAYS * 86400,
+        httponly=True,
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        samesite="Lax",
+    )
+    return response
 
 
 def log_failure(email: str, address: str, refused: Refusal | None = None) -> None:

@@ -145,3 +145,14 @@ def test_the_inbound_email_webhook_keeps_its_own_bearer_secret(tmp_path, article
         "/api/v1/inbound/email", data=b"", headers=bearer("s3cret-webhook")
     )
     assert answer.status_code == 400  # authorized; an empty message is refused as such
+
+
+def test_a_key_still_works_when_its_last_use_cannot_be_written(tmp_path, articles_dir):
+    app = limited_app(tmp_path, articles_dir)
+    secret = new_key(app)
+    client = app.test_client()
+    from unittest import mock
+
+    failing = sa.exc.OperationalError("UPDATE api_keys", {}, Exception("readonly database"))
+    with mock.patch.object(db.session, "commit", side_effect=failing):
+        assert client.get(SEARCH, headers=bearer(secret)).status_code == 200

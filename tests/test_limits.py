@@ -150,6 +150,9 @@ def test_every_429_carries_retry_after(tmp_path, articles_dir):
     limited_api = client.post("/api/v1/tickets", json=ticket | {"subject": "Again"})
     assert limited_api.status_code == 429 and int(limited_api.headers["Retry-After"]) >= 1
     assert limited_api.get_json()["limit"] == "tickets"
+    form = client.post("/en/contact", data=ticket | {"locale": "en", "subject": "Third"})
+    assert form.status_code == 429 and int(form.headers["Retry-After"]) >= 1
+    assert "your text is still below" in form.get_data(as_text=True)
 
 
 def test_the_contact_form_and_the_api_spend_one_tickets_budget(tmp_path, articles_dir):

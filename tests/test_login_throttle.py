@@ -82,7 +82,9 @@ def test_correct_passwords_do_not_count(tmp_path, articles_dir, storage):
 
 
 def test_after_the_lockout_the_right_password_works_again(tmp_path, articles_dir, storage):
-    app = throttled_app(tmp_path, articles_dir, storage, login="2/second", login_account="2/second")
+    app = throttled_app(
+        tmp_path, articles_dir, storage, login="2 per 3 seconds", login_account="2 per 3 seconds"
+    )
     client = app.test_client()
     assert [sign_in(client, "wrong-guess").status_code for _ in range(3)] == [400, 400, 429]
     refused = sign_in(client)
@@ -126,3 +128,38 @@ def test_two_workers_on_one_storage_share_the_budget(tmp_path, articles_dir, sto
         outcomes = [(first, second)[i % 2].begin("203.0.113.5", EMAIL) for i in range(6)]
     assert [isinstance(o, Refusal) for o in outcomes] == [False] * 3 + [True] * 3
     assert outcomes[3].name == "login" and outcomes[3].retry_after >= 1
+
+
+def test_the_owners_usual_browser_gets_in_while_guessers_spend_the_account(
+    tmp_path, articles_dir, storage
+):
+    app = throttled_app(
+        tmp_path, articles_dir, storage, login="100/minute", login_account="3/minute"
+    )
+    owner = app.test_client()
+    signed_in = sign_in(owner, addr="198.51.100.7")
+    assert signed_in.status_code == 302 and "portal_device=" in signed_in.headers["Set-Cookie"]
+    owner.post("/logout")
+    guessers = app.test_client()
+    for i in range(5):
+        sign_in(guessers, "wrong-guess", addr=f"203.0.113.{i}")
+    assert sign_in(guessers, addr="203.0.113.99").status_code == 429  # the account is spent
+    # The owner's browser has a budget of its own: a typo, then the right password.
+    assert sign_in(owner, "typo", addr="198.51.100.7").status_code == 400
+    assert sign_in(owner, addr="198.51.100.7").status_code == 302
+
+
+def test_a_device_cookie_of_another_account_or_forged_is_no_help(tmp_path, articles_dir):
+    app = throttled_app(
+        tmp_path, articles_dir, "memory://", login="100/minute", login_account="2/minute"
+    )
+    with app.app_context():
+        save_user("writer@example.com", PASSWORD, roles=("writer",))
+    client = app.test_client()
+    assert sign_in(client, email="writer@example.com").status_code == 302  # writer's device
+    client.set_cookie("portal_device", "forged." + "x" * 20, domain="localhost")
+    forged = [sign_in(client, "wrong-guess").status_code for _ in range(3)]
+    assert forged == [400, 400, 429]
+    other = app.test_client()
+    assert sign_in(other, email="writer@example.com").status_code == 302
+    assert [sign_in(other, "wrong-guess").status_code for _ in range(1)] == [429]

@@ -103,6 +103,8 @@ class Node:
             "PORTAL_INDEX_DIR": str(root / "index"),
             "DATABASE_URL": database,
             "REDIS_URL": redis,
+            # Both nodes count rate limits together, apart from other runs on this Redis.
+            "PORTAL_RATE_LIMIT_KEY_PREFIX": f"two-nodes-{abs(hash(str(root.parent)))}",
             "PORTAL_NODE_NAME": name,
             "PORTAL_WORKER_POLL_SECONDS": "0.5",
         }
