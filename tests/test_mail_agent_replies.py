@@ -485,3 +485,22 @@ def test_parse_reads_the_token_from_delivered_to_when_the_provider_rewrote_to(ma
     address = make_agent_reply_address(SUPPORT, 5, 1, SECRET)
     raw = f"From: a@b.c\r\nTo: {SUPPORT}\r\nDelivered-To: {address}\r\n\r\nhi\r\n".encode()
     assert staff.agent_addressing(parse_email(raw), SECRET).token == AgentToken(5, 1)
+
+
+def test_an_empty_answer_never_sends_the_quoted_notification_to_the_customer(mail_app, caplog):
+    ticket = customer_ticket("korean_qp.eml")
+    notice = notification("jiwoo@haneul.example")
+    raw = gmail_reply(
+        sender="jiwoo@haneul.example",
+        name="이지우",
+        to=str(notice["Reply-To"]),
+        subject="Re: 배송",
+        body=(
+            "\n2026년 12월 7일 (월) 오후 4:19, 하늘마켓 <support@help.example.com>님이 작성:\n"
+            "> 김민지 <minji@example.kr> sent a new request (email, ko):\n"
+            "> Open the ticket: https://help.example.com/agent/tickets/HM-XXXXXXX\n"
+        ),
+    )
+    with caplog.at_level(logging.WARNING):
+        held(ingest(raw), caplog, "agent reply refused")
+    nothing_posted(ticket)

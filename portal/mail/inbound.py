@@ -590,7 +590,7 @@ def _apply(
             add_reply(
                 ticket,
                 agent,
-                staff.reply_markdown(body, ticket.locale),
+                staff.reply_markdown(strip_reply(mail.text, whole_if_empty=False), ticket.locale),
                 channel="email",
                 before_commit=lambda message: keep(ticket.id, message.id, thread=False),
             )

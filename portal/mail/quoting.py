@@ -64,8 +64,10 @@ def _history_starts(lines: list[str]) -> int | None:
     return None
 
 
-def strip_reply(text: str) -> str:
-    """The text the sender wrote in this message, or the whole text if nothing is left."""
+def strip_reply(text: str, *, whole_if_empty: bool = True) -> str:
+    """The text the sender wrote in this message; if nothing is left, the whole text (a
+    customer's mail is never lost) or, with ``whole_if_empty=False``, "" (an agent's empty
+    answer must not send the quoted notification to the customer)."""
     lines = (text or "").replace("\r\n", "\n").split("\n")
     cut = _history_starts(lines)
     kept = lines if cut is None else lines[:cut]
@@ -76,4 +78,4 @@ def strip_reply(text: str) -> str:
     while kept and (not kept[-1].strip() or MOBILE_SIGNATURES.match(kept[-1].strip())):
         kept.pop()
     result = "\n".join(kept).strip()
-    return result or (text or "").strip()
+    return result or ((text or "").strip() if whole_if_empty else "")
