@@ -905,3 +905,15 @@ def today_utc() -> str:
     from portal.write.drafts import today
 
     return today().isoformat()
+
+
+def test_restoring_the_revision_the_article_already_has_saves_nothing(writer, articles_dir):
+    fields = open_editor(writer, "en", "reset-password")
+    assert save(writer, "en", "reset-password", fields | {"title": "Reset it"}).status_code == 302
+    newest = revisions_of("reset-password", "en")[-1]
+    page = text(writer.get(f"/write/revisions/{newest.id}"))
+    response = writer.post(f"/write/revisions/{newest.id}/restore", data=form_fields(page))
+    assert response.status_code == 302
+    assert revisions_of("reset-password", "en")[-1].id == newest.id
+    page = text(writer.get(response.headers["Location"]))
+    assert "The article already has this revision&#39;s text: nothing was saved." in page
