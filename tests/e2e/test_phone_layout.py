@@ -31,6 +31,10 @@ def test_an_english_article_with_a_wide_table_fits_a_phone_screen(live_url, new_
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
     card = page.locator("article.article, .article").first.bounding_box()
     assert card["x"] >= 0 and card["x"] + card["width"] <= PHONE["width"]
+    # The three-column table reads whole in the card, not cut at its right edge (it can
+    # scroll sideways, but this one needs not).
+    table = page.locator(".article-body table").first
+    assert table.evaluate("t => t.scrollWidth <= t.clientWidth")
 
 
 @pytest.mark.parametrize("locale, path", [("en-US", "/en/"), ("ko-KR", "/ko/")])
