@@ -9,10 +9,12 @@ import logging
 import re
 import threading
 import unicodedata
+from dataclasses import replace
 
 from flask import current_app, url_for
 
 from indexer import Document, Hit, IndexUnavailable, SearchEngine, SearchResults, make_plan
+from indexer.highlight import QueryMarks, remark
 from portal.store import Article, ArticleStore
 
 log = logging.getLogger(__name__)
@@ -175,9 +177,23 @@ class SearchService:
                 hits=(),
                 total=0,
             )
+        results = self.marked(results)
         if record:
             record_search(text, locale, side, results)
         return results
+
+    def marked(self, results: SearchResults) -> SearchResults:
+        """``results`` with snippets marking what the query says, not everything the engine
+        searched for (the rule: :mod:`indexer.highlight`)."""
+        glossary = self.store.glossary
+        marks: dict[str, QueryMarks] = {}
+        hits = []
+        for hit in results.hits:
+            if hit.locale not in marks:
+                equivalents = glossary.equivalents(results.query, hit.locale) if glossary else ()
+                marks[hit.locale] = QueryMarks(results.query, hit.locale, equivalents)
+            hits.append(replace(hit, snippet=remark(hit.snippet, marks[hit.locale])))
+        return replace(results, hits=tuple(hits))
 
     def related(self, article: Article, k: int = 5) -> list[Hit]:
         """Nearest public articles to ``article`` in its own locale."""

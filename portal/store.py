@@ -185,8 +185,8 @@ def parse_article(text: str, path: Path, locales: tuple[str, ...]) -> Article:
     )
 
 
-def serialize_article(article: Article) -> str:
-    """Return the Markdown file text for ``article`` (front matter + body)."""
+def front_matter(article: Article) -> dict:
+    """The front-matter mapping ``article`` is written with, in file order."""
     meta = {
         "id": article.id,
         "title": article.title,
@@ -199,7 +199,12 @@ def serialize_article(article: Article) -> str:
     if article.updated:
         meta["updated"] = article.updated
     meta.update(article.extra)
-    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False).strip()
+    return meta
+
+
+def serialize_article(article: Article) -> str:
+    """Return the Markdown file text for ``article`` (front matter + body)."""
+    front = yaml.safe_dump(front_matter(article), allow_unicode=True, sort_keys=False).strip()
     body = article.body if article.body.startswith("\n") else "\n" + article.body
     return f"---\n{front}\n---{body}"
 

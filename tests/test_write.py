@@ -803,3 +803,117 @@ def test_an_article_written_in_korean_first_stays_the_source_of_its_english_tran
     assert translation_state(writer, "chuseok-delivery", "en") == "outdated"
     english = text(writer.get("/write/en/chuseok-delivery/edit"))
     assert "Outdated: the source was updated after this translation." in english
+
+
+# -- a save changes only what the writer changed (issue 25.9) -------------------------------
+
+RESET_EN = ("en", "account-sign-in", "reset-password")
+
+
+def article_file(articles_dir, locale: str, category: str, slug: str):
+    return articles_dir / locale / category / f"{slug}.md"
+
+
+def test_putting_the_original_text_back_keeps_its_date_and_the_translation_current(
+    writer, articles_dir
+):
+    path = article_file(articles_dir, *RESET_EN)
+    original = path.read_text(encoding="utf-8")
+    assert translation_state(writer, "reset-password", "ko") == "current"
+    fields = open_editor(writer, "en", "reset-password")
+    changed = fields["body"] + "\n## Still stuck?\n\nWrite to us.\n"
+    assert save(writer, "en", "reset-password", fields | {"body": changed}).status_code == 302
+    assert translation_state(writer, "reset-password", "ko") == "outdated"
+    assert "updated: 2026-10-02" not in path.read_text(encoding="utf-8")
+
+    fields = open_editor(writer, "en", "reset-password")
+    put_back = fields | {"body": fields["body"].replace("\n## Still stuck?\n\nWrite to us.\n", "")}
+    assert save(writer, "en", "reset-password", put_back).status_code == 302
+
+    assert path.read_text(encoding="utf-8") == original  # its date too: 2026-10-02
+    assert translation_state(writer, "reset-password", "ko") == "current"
+
+
+def test_restoring_the_first_revision_brings_its_date_back(writer, articles_dir):
+    path = article_file(articles_dir, *RESET_EN)
+    original = path.read_text(encoding="utf-8")
+    fields = open_editor(writer, "en", "reset-password")
+    retitled = fields | {"title": "Reset or change your password"}
+    assert save(writer, "en", "reset-password", retitled).status_code == 302
+    assert translation_state(writer, "reset-password", "ko") == "outdated"
+
+    first = revisions_of("reset-password", "en")[0]
+    assert first.content == original
+    page = text(writer.get(f"/write/revisions/{first.id}"))
+    response = writer.post(f"/write/revisions/{first.id}/restore", data=form_fields(page))
+    assert response.status_code == 302
+    assert path.read_text(encoding="utf-8") == original
+    assert translation_state(writer, "reset-password", "ko") == "current"
+
+
+def test_a_save_keeps_the_lines_the_writer_did_not_change(writer, articles_dir):
+    path = article_file(articles_dir, *RESET_EN)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "visibility: public\n", "visibility: public  # everyone\nreviewed_by: 'Jiwoo'\n"
+        ),
+        encoding="utf-8",
+    )
+    before = path.read_text(encoding="utf-8").splitlines()
+    fields = open_editor(writer, "en", "reset-password")
+    assert save(writer, "en", "reset-password", fields | {"title": "Reset it"}).status_code == 302
+
+    after = path.read_text(encoding="utf-8").splitlines()
+    changed = [(old, new) for old, new in zip(before, after, strict=True) if old != new]
+    assert changed == [
+        ("title: Reset your password", "title: Reset it"),
+        ("updated: 2026-10-02", f"updated: {today_utc()}"),
+    ]
+    assert "tags: [password, sign-in]" in after  # flow style kept
+
+    fields = open_editor(writer, "en", "reset-password")
+    more_tags = fields | {"tags": "password, sign-in, locked"}
+    assert save(writer, "en", "reset-password", more_tags).status_code == 302
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert "tags: [password, sign-in, locked]" in lines  # changed, in the style it had
+    assert f"updated: {today_utc()}" in lines and "reviewed_by: 'Jiwoo'" in lines
+
+
+def test_a_save_with_no_change_rewrites_nothing(writer, articles_dir):
+    path = article_file(articles_dir, *RESET_EN)
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # a blank end
+    before = path.read_bytes()
+    fields = open_editor(writer, "en", "reset-password")
+    response = save(writer, "en", "reset-password", fields)
+    assert response.status_code == 302
+    assert path.read_bytes() == before
+    assert revisions_of("reset-password", "en") == []
+    page = text(writer.get(response.headers["Location"]))
+    assert "Nothing changed, so nothing was saved." in page
+
+
+def test_a_tag_only_change_keeps_the_date_readers_see(writer, articles_dir):
+    path = article_file(articles_dir, *RESET_EN)
+    fields = open_editor(writer, "en", "reset-password")
+    assert save(writer, "en", "reset-password", fields | {"tags": "password"}).status_code == 302
+    written = path.read_text(encoding="utf-8")
+    assert "tags: [password]\n" in written and "updated: 2026-10-02\n" in written
+    assert translation_state(writer, "reset-password", "ko") == "current"
+
+
+def today_utc() -> str:
+    from portal.write.drafts import today
+
+    return today().isoformat()
+
+
+def test_restoring_the_revision_the_article_already_has_saves_nothing(writer, articles_dir):
+    fields = open_editor(writer, "en", "reset-password")
+    assert save(writer, "en", "reset-password", fields | {"title": "Reset it"}).status_code == 302
+    newest = revisions_of("reset-password", "en")[-1]
+    page = text(writer.get(f"/write/revisions/{newest.id}"))
+    response = writer.post(f"/write/revisions/{newest.id}/restore", data=form_fields(page))
+    assert response.status_code == 302
+    assert revisions_of("reset-password", "en")[-1].id == newest.id
+    page = text(writer.get(response.headers["Location"]))
+    assert "The article already has this revision&#39;s text: nothing was saved." in page

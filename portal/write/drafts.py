@@ -27,6 +27,7 @@ from portal.store import (
     parse_article,
     serialize_article,
 )
+from portal.write import frontmatter
 
 
 class EditError(ValueError):
@@ -123,9 +124,15 @@ def normalize_body(body: str) -> str:
 
 
 def validate(
-    store: ArticleStore, draft: Draft, original: Article | None
+    store: ArticleStore,
+    draft: Draft,
+    original: Article | None,
+    original_text: str | None = None,
 ) -> tuple[Article, str, Path]:
-    """The article, file text and path ``draft`` would be written as; EditError if not."""
+    """The article, file text and path ``draft`` would be written as; EditError if not.
+
+    With the ``original_text`` of the file being edited, the text changes only what the
+    draft changes (:func:`portal.write.frontmatter.rewrite`)."""
     if not ID_PATTERN.match(draft.article_id):
         raise EditError(
             _("The id may use only lowercase letters, digits and hyphens (max. 80)."), "id"
@@ -190,7 +197,10 @@ def validate(
         extra=dict(draft.extra),
         path=path,
     )
-    text = serialize_article(article)
+    if original is not None and original_text is not None:
+        text = frontmatter.rewrite(original_text, article, normalize_body=normalize_body)
+    else:
+        text = serialize_article(article)
     size = len(text.encode("utf-8"))
     if size > MAX_ARTICLE_BYTES:
         raise EditError(

@@ -19,13 +19,22 @@ from flask_babel import gettext as _
 from portal.extensions import db
 from portal.models import User
 from portal.replication import Replica, StaleRecord
-from portal.store import Article, ArticleError, ArticleStore, atomic_write, parse_article
+from portal.store import (
+    SOURCE_VERSION_KEY,
+    Article,
+    ArticleError,
+    ArticleStore,
+    atomic_write,
+    parse_article,
+    text_digest,
+)
 from portal.write import files, revisions, translations
-from portal.write.drafts import Draft, EditError, today, validate
+from portal.write.drafts import Draft, EditError, normalize_body, today, validate
 
 __all__ = ["Conflict", "Draft", "EditError", "Editor", "Loaded", "Saved"]
 
 log = logging.getLogger(__name__)
+MAX_DATED_REVISIONS = 200  # how far back a restored text finds the date it had
 
 
 class Conflict(Exception):
@@ -52,8 +61,8 @@ class Saved:
 
     article: Article
     version: str
-    revision_id: int
-    note: str
+    revision_id: int | None  # the newest revision (None: a file with no history, unchanged)
+    note: str  # what the save did: created, saved, published, unpublished, unchanged...
 
 
 class Editor:
@@ -89,9 +98,9 @@ class Editor:
         minor: bool = False,
         note: str | None = None,
     ) -> Saved:
-        """Write ``draft`` (new when ``editing`` is None); refuse if the file changed."""
-        if not (minor and draft.updated):
-            draft = replace(draft, updated=today())
+        """Write ``draft`` (new when ``editing`` is None); refuse if the file changed.
+
+        A save that would leave the file as it is writes nothing (no revision either)."""
         with files.article_lock(self.lock_dir):
             self.store.load()
             if editing and self._pull(*editing):
@@ -121,9 +130,44 @@ class Editor:
                         current,
                     )
             draft = translations.with_versions(self.store, draft, original, minor=minor)
-            article, text, path = validate(self.store, draft, original)
+            draft = replace(draft, updated=self._updated(draft, original, minor=minor))
+            old_text = files.read_text(original.path) if original else None
+            article, text, path = validate(self.store, draft, original, old_text)
+            if original is not None and text == old_text and path == original.path:
+                last = revisions.latest(original.id, original.locale)
+                version = files.file_version(path)
+                return Saved(original, version, last.id if last else None, "unchanged")
             note = note or _default_note(original, article)
             return self._write(article, text, path, original, author, note)
+
+    def _updated(self, draft: Draft, original: Article | None, *, minor: bool):
+        """The ``updated`` date of a save: when the text readers get last became what it is.
+
+        It is what translations are compared with (:meth:`ArticleStore.is_outdated`) and what
+        readers are told, so it moves only when the title or body does: a save that changes
+        tags, visibility or nothing keeps the file's date, and a text put back as it was in an
+        earlier revision (an edit undone by hand, or a restore) gets that revision's date, so
+        its translations are not marked outdated by a change that is gone. A minor edit keeps
+        the date; a translation saved against a newer source version is dated today (it was
+        just brought up to date). Anything else is today."""
+        if minor and draft.updated:
+            return draft.updated
+        if original is None:
+            return today()
+        if draft.extra.get(SOURCE_VERSION_KEY) != original.extra.get(SOURCE_VERSION_KEY):
+            return today()
+        wanted = text_digest(draft.title, normalize_body(draft.body))
+        if wanted == text_digest(original.title, original.body):
+            return original.updated
+        slug = original.slug
+        for revision in revisions.history(original.id, original.locale)[:MAX_DATED_REVISIONS]:
+            try:
+                earlier = parse_article(revision.content, Path(f"{slug}.md"), self.store.locales)
+            except ArticleError:
+                continue
+            if earlier.updated and text_digest(earlier.title, earlier.body) == wanted:
+                return earlier.updated
+        return today()
 
     def _pull(self, article_id: str, locale: str) -> bool:
         """Bring this article's file up to date with the shared record (another node may

@@ -70,7 +70,12 @@ def restore(revision_id: int):
     except (Conflict, EditError) as exc:
         flash(str(exc), "error")
         return redirect(url_for(".revision", revision_id=revision_id))
-    flash(revisions.restored_message(revision_id, saved.article, recreated=recreated), "success")
+    if saved.note == "unchanged":
+        flash(_("The article already has this revision's text: nothing was saved."), "success")
+    else:
+        flash(
+            revisions.restored_message(revision_id, saved.article, recreated=recreated), "success"
+        )
     return redirect(edit_url(saved.article))
 
 

@@ -45,6 +45,7 @@ SAVED_MESSAGES = {
     "unpublished": (_l("Unpublished: customers no longer see it."), "success"),
     "created": (_l("Draft saved."), "success"),
     "saved": (_l("Saved."), "success"),
+    "unchanged": (_l("Nothing changed, so nothing was saved."), "success"),
     "saved-published": (
         _l("Saved: search finds the new text within a few seconds."),
         "success",

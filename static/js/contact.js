@@ -5,6 +5,12 @@
   "use strict";
   const form = document.getElementById("contact-form");
   if (!form) return;
+  const layout = form.closest(".contact-layout");
+  const panel = document.getElementById("suggestions-panel");
+  const heading = document.getElementById("suggestions-heading");
+  const actions = document.getElementById("contact-actions");
+  const send = actions.querySelector("button[type=submit]");
+  const submissionKey = form.querySelector("[name=submission_key]");
   const subject = form.querySelector("[name=subject]");
   const description = form.querySelector("[name=description]");
   const list = document.getElementById("form-suggestions");
@@ -19,6 +25,20 @@
   let lastQuery = "";
   // The search API refuses longer queries (400), so the query is cut to its limit.
   const maxQuery = Number(form.dataset.maxQuery) || 500;
+
+  // Back after sending shows this page again, the browser refilling what was typed but the
+  // server handing out a new submission key: a second Send would file a second ticket. The
+  // tab keeps its key, so the second Send is the same submission and shows the ticket filed
+  // (the server binds the key to the content: other text with this key files a new one).
+  const KEY_STORE = "contact-submission-key";
+  function keepSubmissionKey() {
+    try {
+      const kept = window.sessionStorage.getItem(KEY_STORE);
+      if (kept && /^[0-9a-f]{32}$/.test(kept)) submissionKey.value = kept;
+      else window.sessionStorage.setItem(KEY_STORE, submissionKey.value);
+    } catch (error) { /* storage disabled: the server's key still stops a double click */ }
+  }
+  keepSubmissionKey();
 
   function remember(field, id) {
     const ids = field.value ? field.value.split(",") : [];
@@ -61,14 +81,15 @@
       link.href = hit.url;
       link.textContent = hit.title;
       link.addEventListener("click", function () { remember(opened, hit.id); });
-      if (hit.locale !== form.dataset.locale) {
+      if (hit.locale !== form.dataset.locale) {  // named as result pages name it ("영어")
         const badge = item.querySelector(".suggestion-locale");
-        badge.textContent = hit.locale.toUpperCase();
+        badge.textContent = hit.locale_name || hit.locale.toUpperCase();
+        badge.lang = document.documentElement.lang;
         badge.hidden = false;
       }
       // The snippet is HTML escaped by the server, with <mark> around matched words.
       item.querySelector(".snippet").innerHTML = hit.snippet;
-      item.querySelector(".answered").addEventListener("click", function () { answered(hit); });
+      item.querySelector(".answered").addEventListener("click", function () { answered(hit, item); });
       list.append(item);
       remember(suggested, hit.id);
     });
@@ -99,7 +120,7 @@
       .catch(function () { /* aborted or offline: the form still works */ });
   }
 
-  function answered(hit) {
+  function answered(hit, item) {
     const data = new FormData();
     data.append("csrf_token", csrf ? csrf.value : "");
     data.append("article_id", hit.id);
@@ -110,9 +131,19 @@
       method: "POST", body: data, headers: { Accept: "application/json" },
     }).then(function (response) {
       if (!response.ok) return;
+      // The flow ends: no form, no heading over an empty list; the article the customer
+      // chose stays (without its button) under the thanks, which takes the focus.
+      if (controller) controller.abort();
+      clearTimeout(timer);
       form.hidden = true;
-      list.hidden = true;
+      actions.hidden = true;
+      heading.hidden = true;
       empty.hidden = true;
+      list.replaceChildren(item);
+      item.querySelector(".answered").remove();
+      item.classList.add("chosen");
+      layout.classList.add("answered");
+      panel.setAttribute("aria-labelledby", "answered-heading");
       thanks.hidden = false;
       thanks.focus();
     });
@@ -125,7 +156,11 @@
   subject.addEventListener("input", schedule);
   description.addEventListener("input", schedule);
   form.addEventListener("submit", function () {
-    form.querySelector("button[type=submit]").disabled = true;  // one click, one ticket
+    send.disabled = true;  // one click, one ticket
+  });
+  // A page restored from the back-forward cache keeps the disabled button: enable it again.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) { send.disabled = false; keepSubmissionKey(); }
   });
   if (typedText().length >= 3) suggest();  // a form shown again after an error
 })();

@@ -39,7 +39,7 @@
       if (hit.locale !== box.dataset.locale) {
         const badge = document.createElement("span");
         badge.className = "badge";
-        badge.textContent = hit.locale.toUpperCase();
+        badge.textContent = hit.locale_name || hit.locale.toUpperCase();  // as result pages say it
         link.append(" ", badge);
       }
       item.append(link);

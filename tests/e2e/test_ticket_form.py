@@ -47,7 +47,16 @@ def test_only_a_suggestion_in_another_language_carries_a_language_badge(live_url
     page.get_by_label("제목").press_sequentially("카카오페이로 결제할 수 있나요", delay=30)
     english = page.locator(".form-suggestion", has_text="Payment methods").first
     expect(english.locator(".suggestion-locale")).to_be_visible()
-    expect(english.locator(".suggestion-locale")).to_have_text("EN")
+    # Named as result pages name it (issue 25.15), not "EN".
+    expect(english.locator(".suggestion-locale")).to_have_text("영어")
+
+
+def test_the_search_box_names_another_language_as_result_pages_do(live_url, new_page):
+    page = new_page(locale="ko-KR")
+    page.goto(f"{live_url}/ko/")
+    page.locator("#search-box").press_sequentially("카카오페이로 결제할 수 있나요", delay=30)
+    english = page.locator("#search-suggestions a", has_text="Payment methods").first
+    expect(english.locator(".badge")).to_have_text("영어")
 
 
 def test_a_contact_form_error_is_read_out_with_its_field(live_url, new_page):
