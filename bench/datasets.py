@@ -96,6 +96,8 @@ NATIVE_KO = REPO / "bench" / "data" / "native_ko.jsonl"
 NATIVE_KO_COLLOQUIAL = REPO / "bench" / "data" / "native_ko_colloquial.jsonl"
 # 20 more in every style, written by the same helper as blind set 5.
 NATIVE_KO_BLIND2 = REPO / "bench" / "data" / "native_ko_blind2.jsonl"
+# Adobe Commerce, developer and merchant vocabulary of the evaluation KB (not the product's).
+EVAL_GLOSSARY = REPO / "bench" / "data" / "eval_glossary.yml"
 ADOBE_EN = Path("adobe_commerce_kb") / "en"
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
@@ -280,9 +282,19 @@ def sample_documents(articles: Path = ARTICLES, locale: str = "en") -> list[Docu
 
 @cache  # one load, and one analysis of its terms, for every question set and mode
 def site_glossary(articles: Path = ARTICLES) -> Glossary:
-    """The sample site's glossary, used with its questions (the site's own terms; the
-    public sets of other sites are searched without one)."""
+    """The sample site's glossary as it ships (``articles/glossary.yml``): what the site
+    searches with, and what a test of the sample site alone passes."""
     return Glossary.load(Path(articles) / "glossary.yml")[0]
+
+
+@cache
+def eval_glossary(articles: Path = ARTICLES, vocabulary: Path = EVAL_GLOSSARY) -> Glossary:
+    """The glossary of the evaluated site, the sample articles plus the Adobe Commerce KB:
+    the sample site's concepts, then the vocabulary taken from that KB
+    (``bench/data/eval_glossary.yml``), which a site's writers would keep for it and which
+    the product never ships. The public sets of other sites are searched without one."""
+    site = site_glossary(articles)
+    return Glossary(site.entries + Glossary.load(Path(vocabulary))[0].entries)
 
 
 def site_answers(data: Path, articles: Path = ARTICLES) -> dict[str, list[Document]]:

@@ -129,7 +129,7 @@ def run_queries(
             model.encode_queries(list(dataset.queries.values()))  # batched, cached
     run: dict[str, list[str]] = {}
     used: set[str] = set()
-    glossary = ds.site_glossary() if dataset.name == ds.CROSSLINGUAL_NAME else None
+    glossary = ds.eval_glossary() if dataset.name == ds.CROSSLINGUAL_NAME else None
     for qid, text in dataset.queries.items():
         results = engine.search(
             text,

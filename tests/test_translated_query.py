@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.datasets import adobe_documents, sample_documents, site_glossary
+from bench.datasets import adobe_documents, eval_glossary, sample_documents, site_glossary
 from indexer import SearchEngine
 
 INT_OVERFLOW = "help/troubleshooting/database/int-biginit-schema-update-request.md"
@@ -34,7 +34,7 @@ def test_a_colloquial_korean_question_finds_its_english_answer_first(english_onl
         "예약업데이트 걸어둔게 시간지났는데 첫번째 접속엔 옛날내용 나오고 두번째부터 바뀜",
         locale="ko",
         include_internal=True,
-        glossary=site_glossary(),
+        glossary=eval_glossary(),
     )
     assert results.hits[0].id == STALE_CACHE
     assert results.hits[0].cross_lingual
@@ -48,7 +48,7 @@ def test_every_concept_of_a_question_is_read_not_only_the_first_ones(english_onl
         "데이터베이스 아이디 값이 한계 넘어서 새 상품 등록 실패",
         locale="ko",
         include_internal=True,
-        glossary=site_glossary(),
+        glossary=eval_glossary(),
     )
     assert results.hits[0].id == INT_OVERFLOW
 
