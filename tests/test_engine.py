@@ -10,8 +10,11 @@ import pytest
 
 from indexer import Document, IndexUnavailable, SearchEngine
 from indexer import engine as engine_module
+from indexer.crosslingual_config import DEFAULT_CROSS_LINGUAL
 from indexer.embeddings import EmbedderPlan, make_plan, space_name
 from tests.conftest import TEST_EMBEDDER
+
+MIN_PAIRS = DEFAULT_CROSS_LINGUAL.min_pairs
 
 CORPUS = [
     Document(
@@ -321,7 +324,7 @@ def test_a_good_native_answer_stays_ahead_of_foreign_ones(engine):
     results = engine.search("비밀번호를 잊어버렸어요. 재설정은 어떻게 하나요?", locale="ko")
     assert ids(results)[0] == "reset-password" and results.hits[0].locale == "ko"
     foreign = [i for i, hit in enumerate(results.hits) if hit.cross_lingual]
-    assert len(foreign) <= engine_module.CROSS_LINGUAL_MAX_AFTER_NATIVE
+    assert len(foreign) <= DEFAULT_CROSS_LINGUAL.max_after_native
     assert all(not results.hits[i].cross_lingual for i in range(min(foreign, default=0)))
 
 
@@ -341,11 +344,11 @@ def test_foreign_hubs_close_to_all_query_language_text_are_marked_down():
         "ko": VectorIndex([f"k{i}" for i in range(20)], korean),
         "en": VectorIndex(["hub", "specific"], english),
     }
-    hubness = engine_module._hubness(vectors, "en", ["hub", "specific"], "ko")
+    hubness = engine_module._hubness(vectors, "en", ["hub", "specific"], "ko", 10)
     assert hubness["hub"] > hubness["specific"]
     # Too little Korean text to tell a hub: plain cosine.
     vectors["ko"] = VectorIndex(["k0"], korean[:1])
-    assert engine_module._hubness(vectors, "en", ["hub"], "ko") == {}
+    assert engine_module._hubness(vectors, "en", ["hub"], "ko", 10) == {}
 
 
 def test_the_language_offset_is_what_separates_translations():
@@ -356,7 +359,7 @@ def test_the_language_offset_is_what_separates_translations():
     from indexer.vectors import VectorIndex
 
     rng = np.random.default_rng(1)
-    pairs = engine_module.CROSS_LINGUAL_MIN_PAIRS + 3
+    pairs = MIN_PAIRS + 3
     language = rng.normal(size=16)
     korean = rng.normal(size=(pairs, 16))
     english = korean + language + rng.normal(scale=0.05, size=(pairs, 16))
@@ -373,12 +376,14 @@ def test_the_language_offset_is_what_separates_translations():
             np.vstack([english, rng.normal(size=(1, 16)) * 10]),
         ),
     }
-    offset = engine_module._language_offset(vectors, chunks, "ko", "en")
+    offset = engine_module._language_offset(vectors, chunks, "ko", "en", MIN_PAIRS)
     np.testing.assert_allclose(offset, language, atol=0.1)
-    assert engine_module._language_offset(vectors, chunks, "en", "ko") == pytest.approx(-offset)
-    few = engine_module.CROSS_LINGUAL_MIN_PAIRS - 1
+    assert engine_module._language_offset(vectors, chunks, "en", "ko", MIN_PAIRS) == pytest.approx(
+        -offset
+    )
+    few = MIN_PAIRS - 1
     vectors["ko"] = VectorIndex([f"d{i}|ko|0" for i in range(few)], korean[:few])
-    assert engine_module._language_offset(vectors, chunks, "ko", "en") is None
+    assert engine_module._language_offset(vectors, chunks, "ko", "en", MIN_PAIRS) is None
 
 
 BILINGUAL = [
