@@ -476,3 +476,26 @@ def test_a_large_vector_index_scanned_at_half_precision_finds_the_same_chunks(mo
     assert [key for key, _ in half[:10]] == [key for key, _ in exact[:10]]
     assert half[0][0] == "c7"
     np.testing.assert_allclose([s for _, s in half], [s for _, s in exact], atol=1e-3)
+
+
+def test_a_borrowed_article_after_natives_reads_nearly_as_close_as_their_answer():
+    """After native results that stayed ahead, a foreign article is shown only when its
+    English reading is past the floor and within the lag of the closest native twin."""
+    from dataclasses import replace
+
+    config = replace(DEFAULT_CROSS_LINGUAL, min_read_after_native=0.25, after_native_read_lag=0.1)
+    foreign = [
+        {"id": "customs", "read": 0.3},
+        {"id": "close", "read": 0.55},
+        {"id": "far", "read": 0.2},
+    ]
+
+    def shown(twins):
+        return [e["id"] for e in engine_module._after_native(foreign, twins, config)]
+
+    assert shown([0.6, None]) == ["close"]  # the Korean answer's twin reads 0.6
+    assert shown([0.3]) == ["customs", "close"]  # a weak native: the floor decides
+    assert shown([None]) == ["customs", "close"]  # no twin to compare with
+    assert shown([]) == ["customs", "close"]
+    capped = replace(config, max_after_native=1)
+    assert [e["id"] for e in engine_module._after_native(foreign, [0.3], capped)] == ["customs"]
