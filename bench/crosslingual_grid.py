@@ -20,7 +20,7 @@ import click
 from bench import datasets as ds
 from bench.embedcache import DEFAULT_CACHE
 from bench.evaluate import built_engine, foreign_noise, run_queries, score_run
-from indexer.crosslingual_config import DEFAULT_CROSS_LINGUAL
+from indexer.config import DEFAULT_CROSS_LINGUAL
 
 SETTINGS = [f.name for f in fields(DEFAULT_CROSS_LINGUAL)]
 

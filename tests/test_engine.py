@@ -10,7 +10,7 @@ import pytest
 
 from indexer import Document, IndexUnavailable, SearchEngine
 from indexer import engine as engine_module
-from indexer.crosslingual_config import DEFAULT_CROSS_LINGUAL
+from indexer.config import DEFAULT_CROSS_LINGUAL
 from indexer.embeddings import EmbedderPlan, make_plan, space_name
 from tests.conftest import TEST_EMBEDDER
 

@@ -1,12 +1,79 @@
-"""How articles of other locales join a search's results (cross-lingual results): every
-tuned value of :meth:`indexer.engine.SearchEngine._add_cross_lingual`, with its default and
-the measurement that chose it. "The sets" are the question sets of ``bench/data``
-(``portal eval``; docs/search-quality.md numbers the changes in parentheses).
+"""Tuned values of the search engine as typed configuration, each with its default and the
+measurement that chose it: :class:`SearchConfig` (what one search costs) and
+:class:`CrossLingualConfig` (how articles of other locales join the results,
+:meth:`indexer.engine.SearchEngine._add_cross_lingual`). "The sets" are the question sets
+of ``bench/data`` (``portal eval``; docs/search-quality.md numbers the changes in
+parentheses). Fusion has its own, :class:`indexer.hybrid.FusionConfig`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """What one search reads and keeps.
+
+    ``leg_candidates`` (200): chunks each leg contributes to fusion, the same for every page
+    up to 100 results: min-max fusion (still selectable) depends on the depth, so a search
+    page (k=10) and the evaluation (k=100) rank their first ten identically only when both
+    fuse the same candidates.
+
+    ``query_embed_chars`` (256), ``max_translated_words`` (12): what a query costs is
+    bounded: the semantic legs read its first 256 characters (longer than every query of
+    the evaluation sets; a 500-character Korean question took 1-3 s to embed with e5, and
+    the contact form sends the description as the customer types), and at most 12 of its
+    words are translated.
+
+    ``query_cache_size`` (1024): query vectors kept (queries and, for cross-lingual
+    results, their words: a word vector is reused by every query containing the word); 0
+    turns the cache off (the speed bench measures uncached latency).
+    """
+
+    leg_candidates: int = 200
+    query_embed_chars: int = 256
+    max_translated_words: int = 12
+    query_cache_size: int = 1024
+
+
+DEFAULT_SEARCH = SearchConfig()
+
+
+@dataclass(frozen=True)
+class KeywordConfig:
+    """How the keyword leg (:class:`indexer.keyword.KeywordIndex`) reads and scores a query.
+
+    ``field_boosts`` (content 1.0, title 0.5, tags 1.0): BM25F weight of each field. The
+    title's own weight at 0.25 instead of 0.5 gave SciFact test 0.723 (docs/search-quality.md,
+    "Fusion chosen by measurement").
+
+    ``max_query_terms`` (32), ``max_scored_terms`` (16): a query's index terms read, and
+    scored (the rarest kept first): what a pasted paragraph costs is bounded.
+
+    ``fuzzy_min_length`` (4), ``max_typo_variants`` (4), ``typo_alphabet_size`` (64): a
+    term of at least 4 characters no article contains is looked up with one edit (at most 4
+    variants kept), replacements and insertions tried with the 64 characters the vocabulary
+    uses most (all of a Latin alphabet, the common syllables of Hangul).
+
+    ``related_weight`` (0.5): a glossary equivalent of a query's term counts half as much as
+    a word of the query, shared among its index terms ("비번" finds 비밀번호 articles, yet
+    "현관 비번" keeps the door-code article first; README "Glossary").
+    """
+
+    field_boosts: Mapping[str, float] = field(
+        default_factory=lambda: {"content": 1.0, "title": 0.5, "tags": 1.0}
+    )
+    max_query_terms: int = 32
+    max_scored_terms: int = 16
+    fuzzy_min_length: int = 4
+    max_typo_variants: int = 4
+    typo_alphabet_size: int = 64
+    related_weight: float = 0.5
+
+
+DEFAULT_KEYWORD = KeywordConfig()
 
 
 @dataclass(frozen=True)
