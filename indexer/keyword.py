@@ -45,21 +45,15 @@ from indexer.analyzers import (
     whole_terms,
 )
 from indexer.chunking import Chunk
+from indexer.config import DEFAULT_KEYWORD, KeywordConfig
 from indexer.documents import Document
 from indexer.generations import ChunkRecord
 from indexer.termmatrix import SCORED_FIELDS, TermMatrix, chunk_terms
 from indexer.typos import HANGUL_WORD, HangulTypos, one_edit_away
 
-FIELD_BOOSTS = {"content": 1.0, "title": 0.5, "tags": 1.0}
 TEXT_FIELDS = ("content", "title")
-MAX_QUERY_TERMS = 32
-MAX_SCORED_TERMS = 16
-FUZZY_MIN_LENGTH = 4
-MAX_TYPO_VARIANTS = 4
-RELATED_WEIGHT = 0.5
-# Replacements and insertions are tried with the characters most used in the vocabulary:
-# all of a Latin alphabet, the common syllables of Hangul.
-TYPO_ALPHABET_SIZE = 64
+# Tuned values (field boosts, term caps, typo lookup, the glossary's weight) are a
+# KeywordConfig (indexer/config.py) with the measurements that chose them.
 
 
 class KeywordHits(NamedTuple):
@@ -144,9 +138,10 @@ def chunk_fields(doc: Document, chunk: Chunk) -> dict:
 class KeywordIndex:
     """The Whoosh index of one locale inside one index generation."""
 
-    def __init__(self, directory: Path, locale: str):
+    def __init__(self, directory: Path, locale: str, config: KeywordConfig | None = None):
         self.directory = Path(directory)
         self.locale = locale
+        self.config = config or DEFAULT_KEYWORD
         self._matrix: TermMatrix | None = None
         self._alphabet: str | None = None
         self._hangul_typos: HangulTypos | None = None
@@ -238,7 +233,7 @@ class KeywordIndex:
 
     @property
     def alphabet(self) -> str:
-        """The characters typo variants are built from (see :data:`TYPO_ALPHABET_SIZE`)."""
+        """The characters typo variants are built from (see ``typo_alphabet_size``)."""
         if self._alphabet is None:
             counts = Counter(
                 char
@@ -246,7 +241,9 @@ class KeywordIndex:
                 if field == "content"
                 for char in term
             )
-            self._alphabet = "".join(char for char, _ in counts.most_common(TYPO_ALPHABET_SIZE))
+            self._alphabet = "".join(
+                char for char, _ in counts.most_common(self.config.typo_alphabet_size)
+            )
         return self._alphabet
 
     @property
@@ -265,18 +262,22 @@ class KeywordIndex:
         seen: dict[str, None] = {}
         for token in analyzer_for(self.locale)(normalize_text(text)):
             seen.setdefault(token.text, None)
-        return list(seen)[:MAX_QUERY_TERMS]
+        return list(seen)[: self.config.max_query_terms]
 
     def rarest(self, terms: list[str]) -> list[str]:
-        """At most ``MAX_SCORED_TERMS`` terms, the rarest first kept.
+        """At most ``max_scored_terms`` terms, the rarest first kept.
 
         Whoosh scores a disjunction in pure Python, so a pasted paragraph of 20 words costs
         seconds on a large index; its most common words barely move BM25 anyway.
         """
-        if len(terms) <= MAX_SCORED_TERMS:
+        if len(terms) <= self.config.max_scored_terms:
             return terms
         frequency = {term: self._matrix.document_frequency("content", term) for term in terms}
-        keep = set(sorted(terms, key=lambda t: (frequency[t], terms.index(t)))[:MAX_SCORED_TERMS])
+        keep = set(
+            sorted(terms, key=lambda t: (frequency[t], terms.index(t)))[
+                : self.config.max_scored_terms
+            ]
+        )
         return [term for term in terms if term in keep]
 
     def expand_typos(self, terms: list[str]) -> dict[str, list[str]]:
@@ -284,7 +285,8 @@ class KeywordIndex:
         unknown = [
             term
             for term in terms
-            if len(term) >= FUZZY_MIN_LENGTH and not self._matrix.has_term("content", term)
+            if len(term) >= self.config.fuzzy_min_length
+            and not self._matrix.has_term("content", term)
         ]
         return self._expansions(unknown, lambda term: one_edit_away(term, self.alphabet))
 
@@ -344,7 +346,7 @@ class KeywordIndex:
             }
             near = sorted((w for w, n in frequency.items() if n), key=lambda w: (-frequency[w], w))
             if near:
-                expansions[word] = near[:MAX_TYPO_VARIANTS]
+                expansions[word] = near[: self.config.max_typo_variants]
         return expansions
 
     def search(
@@ -360,7 +362,7 @@ class KeywordIndex:
         """BM25F scores of the best chunks, the matched terms, the query's ceiling.
 
         Each term of ``related`` (a glossary's equivalents of the query's terms) counts
-        :data:`RELATED_WEIGHT` as much as a word of the query, shared among its index
+        ``related_weight`` as much as a word of the query, shared among its index
         terms ("비밀번호" is three): "현관 비번" (door code) must still rank the article
         saying "비번" above those saying "비밀번호"."""
         if self._matrix is None:
@@ -370,7 +372,7 @@ class KeywordIndex:
         unmarked: set[str] = set()  # pieces of a related phrase, which snippets mark whole
         for phrase in related:
             pieces = self.query_terms(phrase)
-            share = RELATED_WEIGHT / len(pieces) if pieces else 0.0
+            share = self.config.related_weight / len(pieces) if pieces else 0.0
             for piece in pieces:
                 weights[piece] = max(weights.get(piece, 0.0), share)
             unmarked.update(set(pieces) - whole_terms(pieces))
@@ -379,7 +381,7 @@ class KeywordIndex:
         # a snippet it lit up the 사 of 택배사 (courier) and the 됩 of 됩니다.
         unmarked.update(verb[:-1] for verb in dictionary_forms(text, self.locale) if len(verb) == 2)
         expansions = self.typo_variants(text, terms)
-        room = max(0, MAX_SCORED_TERMS - len(terms))
+        room = max(0, self.config.max_scored_terms - len(terms))
         for word in [word for word in expansions if word not in weights][:room]:
             weights[word] = 1.0  # a typed word the analyzer lost: its variants score for it
         if not weights:
@@ -392,13 +394,13 @@ class KeywordIndex:
                 if term not in unmarked:
                     matched.add(variant)
                 own = [
-                    (field, variant, FIELD_BOOSTS[field] * boost)
+                    (field, variant, self.config.field_boosts[field] * boost)
                     for field in TEXT_FIELDS
-                    if FIELD_BOOSTS[field]
+                    if self.config.field_boosts[field]
                 ]
                 clauses += own
                 best = max(best, self._ceiling(own))
-            tag = [("tags", term.lower(), FIELD_BOOSTS["tags"] * weight)]
+            tag = [("tags", term.lower(), self.config.field_boosts["tags"] * weight)]
             clauses += tag
             ceiling += best + self._ceiling(tag)
         scores = self._matrix.search(

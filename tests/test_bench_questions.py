@@ -9,7 +9,13 @@ import pytest
 from click.testing import CliRunner
 
 from bench.cli import eval_command
-from bench.datasets import ARTICLES, CROSSLINGUAL_SETS, sample_documents
+from bench.datasets import (
+    ARTICLES,
+    CROSSLINGUAL_SETS,
+    read_question_halves,
+    record_question_halves,
+    sample_documents,
+)
 
 PUBLISHED = {locale: {d.id for d in sample_documents(ARTICLES, locale)} for locale in ("en", "ko")}
 
@@ -26,6 +32,22 @@ def test_every_sample_answer_is_published_in_the_promised_language_only(name):
         assert row["relevant"] in PUBLISHED[answers], row
         if answers == "en":  # the point of the set: no Korean version exists
             assert row["relevant"] not in PUBLISHED["ko"], row
+
+
+def test_every_question_has_its_recorded_half_and_recording_again_moves_none(tmp_path):
+    """A change is chosen on the "tune" halves and accepted on the "held-out" ones: the
+    split is recorded once, so no later edit of the sets or the hash can move a question."""
+    recorded = read_question_halves()
+    for path, _, _ in CROSSLINGUAL_SETS.values():
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        halves = {recorded[(path.name, row["query"])] for row in rows if row}
+        assert halves == {"tune", "held-out"}, path.name
+    copy = tmp_path / "halves.tsv"
+    copy.write_text("set\tquery\thalf\ncrosslingual_ko.jsonl\tnot a question\ttune\n")
+    assert record_question_halves(copy) == len(recorded)
+    again = read_question_halves(copy)
+    assert {key: again[key] for key in recorded} == recorded
+    assert again[("crosslingual_ko.jsonl", "not a question")] == "tune"
 
 
 # `portal eval --questions`: a reviewer's own Korean questions, asked of the same bilingual

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 
 import pytest
 
@@ -129,25 +130,26 @@ ENGLISH_ONLY = [
 ]  # fmt: skip
 
 
-def test_after_a_good_native_answer_only_the_closest_foreign_articles_follow(tmp_path, monkeypatch):
-    from indexer import engine as engine_module
+def test_after_a_good_native_answer_only_the_closest_foreign_articles_follow(tmp_path):
+    from indexer.config import DEFAULT_CROSS_LINGUAL
     from tests.test_engine import BILINGUAL
 
     engine = SearchEngine(tmp_path / "index", embedder=PLAN)
     engine.build([*BILINGUAL, *ENGLISH_ONLY])
     query = "택배가 언제 도착하는지 배송 조회하고 싶어요"
 
-    def foreign_after_native():
-        results = engine.search(query, locale="ko")
+    def foreign_after_native(config):
+        searcher = SearchEngine(tmp_path / "index", embedder=PLAN, cross_lingual=config)
+        results = searcher.search(query, locale="ko")
         assert ids(results)[0] == "track-order" and results.hits[0].locale == "ko"
         return [hit.id for hit in results.hits if hit.cross_lingual]
 
-    capped = foreign_after_native()
-    assert len(capped) == engine_module.CROSS_LINGUAL_MAX_AFTER_NATIVE == 2
+    capped = foreign_after_native(DEFAULT_CROSS_LINGUAL)
+    assert len(capped) <= DEFAULT_CROSS_LINGUAL.max_after_native == 2
     assert "change-address" in capped
-    monkeypatch.setattr(engine_module, "CROSS_LINGUAL_MAX_AFTER_NATIVE", 5)
-    engine._query_cache.clear()
-    assert len(foreign_after_native()) > 2  # the cap, not the floor, is what stops them
+    # Without the cap and the native answer's reading as a bar, more would follow.
+    loose = replace(DEFAULT_CROSS_LINGUAL, max_after_native=5, after_native_read_lag=1.0)
+    assert len(foreign_after_native(loose)) > 2
 
 
 def test_a_malformed_setting_stops_the_site_at_start_up(tmp_path, articles_dir):

@@ -10,8 +10,11 @@ import pytest
 
 from indexer import Document, IndexUnavailable, SearchEngine
 from indexer import engine as engine_module
+from indexer.config import DEFAULT_CROSS_LINGUAL
 from indexer.embeddings import EmbedderPlan, make_plan, space_name
 from tests.conftest import TEST_EMBEDDER
+
+MIN_PAIRS = DEFAULT_CROSS_LINGUAL.min_pairs
 
 CORPUS = [
     Document(
@@ -321,7 +324,7 @@ def test_a_good_native_answer_stays_ahead_of_foreign_ones(engine):
     results = engine.search("비밀번호를 잊어버렸어요. 재설정은 어떻게 하나요?", locale="ko")
     assert ids(results)[0] == "reset-password" and results.hits[0].locale == "ko"
     foreign = [i for i, hit in enumerate(results.hits) if hit.cross_lingual]
-    assert len(foreign) <= engine_module.CROSS_LINGUAL_MAX_AFTER_NATIVE
+    assert len(foreign) <= DEFAULT_CROSS_LINGUAL.max_after_native
     assert all(not results.hits[i].cross_lingual for i in range(min(foreign, default=0)))
 
 
@@ -341,11 +344,11 @@ def test_foreign_hubs_close_to_all_query_language_text_are_marked_down():
         "ko": VectorIndex([f"k{i}" for i in range(20)], korean),
         "en": VectorIndex(["hub", "specific"], english),
     }
-    hubness = engine_module._hubness(vectors, "en", ["hub", "specific"], "ko")
+    hubness = engine_module._hubness(vectors, "en", ["hub", "specific"], "ko", 10)
     assert hubness["hub"] > hubness["specific"]
     # Too little Korean text to tell a hub: plain cosine.
     vectors["ko"] = VectorIndex(["k0"], korean[:1])
-    assert engine_module._hubness(vectors, "en", ["hub"], "ko") == {}
+    assert engine_module._hubness(vectors, "en", ["hub"], "ko", 10) == {}
 
 
 def test_the_language_offset_is_what_separates_translations():
@@ -356,7 +359,7 @@ def test_the_language_offset_is_what_separates_translations():
     from indexer.vectors import VectorIndex
 
     rng = np.random.default_rng(1)
-    pairs = engine_module.CROSS_LINGUAL_MIN_PAIRS + 3
+    pairs = MIN_PAIRS + 3
     language = rng.normal(size=16)
     korean = rng.normal(size=(pairs, 16))
     english = korean + language + rng.normal(scale=0.05, size=(pairs, 16))
@@ -373,12 +376,14 @@ def test_the_language_offset_is_what_separates_translations():
             np.vstack([english, rng.normal(size=(1, 16)) * 10]),
         ),
     }
-    offset = engine_module._language_offset(vectors, chunks, "ko", "en")
+    offset = engine_module._language_offset(vectors, chunks, "ko", "en", MIN_PAIRS)
     np.testing.assert_allclose(offset, language, atol=0.1)
-    assert engine_module._language_offset(vectors, chunks, "en", "ko") == pytest.approx(-offset)
-    few = engine_module.CROSS_LINGUAL_MIN_PAIRS - 1
+    assert engine_module._language_offset(vectors, chunks, "en", "ko", MIN_PAIRS) == pytest.approx(
+        -offset
+    )
+    few = MIN_PAIRS - 1
     vectors["ko"] = VectorIndex([f"d{i}|ko|0" for i in range(few)], korean[:few])
-    assert engine_module._language_offset(vectors, chunks, "ko", "en") is None
+    assert engine_module._language_offset(vectors, chunks, "ko", "en", MIN_PAIRS) is None
 
 
 BILINGUAL = [
@@ -471,3 +476,26 @@ def test_a_large_vector_index_scanned_at_half_precision_finds_the_same_chunks(mo
     assert [key for key, _ in half[:10]] == [key for key, _ in exact[:10]]
     assert half[0][0] == "c7"
     np.testing.assert_allclose([s for _, s in half], [s for _, s in exact], atol=1e-3)
+
+
+def test_a_borrowed_article_after_natives_reads_nearly_as_close_as_their_answer():
+    """After native results that stayed ahead, a foreign article is shown only when its
+    English reading is past the floor and within the lag of the closest native twin."""
+    from dataclasses import replace
+
+    config = replace(DEFAULT_CROSS_LINGUAL, min_read_after_native=0.25, after_native_read_lag=0.1)
+    foreign = [
+        {"id": "customs", "read": 0.3},
+        {"id": "close", "read": 0.55},
+        {"id": "far", "read": 0.2},
+    ]
+
+    def shown(twins):
+        return [e["id"] for e in engine_module._after_native(foreign, twins, config)]
+
+    assert shown([0.6, None]) == ["close"]  # the Korean answer's twin reads 0.6
+    assert shown([0.3]) == ["customs", "close"]  # a weak native: the floor decides
+    assert shown([None]) == ["customs", "close"]  # no twin to compare with
+    assert shown([]) == ["customs", "close"]
+    capped = replace(config, max_after_native=1)
+    assert [e["id"] for e in engine_module._after_native(foreign, [0.3], capped)] == ["customs"]

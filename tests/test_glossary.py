@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bench.datasets import ARTICLES
+from bench.datasets import ARTICLES, EVAL_GLOSSARY, eval_glossary
 from indexer import Document, SearchEngine
 from indexer.chunking import chunk_document
 from indexer.glossary import Glossary, GlossaryError
@@ -161,6 +163,35 @@ def test_the_shipped_glossary_loads_without_problems():
     assert glossary.unfindable() == []
     assert len(glossary) > 100
     assert "password" in glossary.equivalents("비번 까먹었어요", "en")
+
+
+def test_the_shipped_glossary_holds_the_sites_vocabulary_and_not_the_evaluation_kbs():
+    """The evaluation KB's vocabulary (Adobe Commerce, developers, merchants) lives under
+    bench/ and is passed by the bench; a site searching with the shipped file never meets it."""
+    shipped, _ = Glossary.load(ARTICLES / "glossary.yml")
+    vocabulary, problems = Glossary.load(EVAL_GLOSSARY)
+    assert problems == []
+    assert vocabulary.unfindable() == []
+    assert not {repr(e) for e in shipped.entries} & {repr(e) for e in vocabulary.entries}
+    shipped_terms = {
+        term for entry in shipped.entries for terms in entry.values() for term in terms
+    }
+    assert not {"magento", "adobe commerce", "deployment", "cron", "composer"} & shipped_terms
+    assert shipped.equivalents("마젠토 배포", "en") == []
+    assert "magento" in eval_glossary().equivalents("마젠토 배포", "en")
+    assert len(eval_glossary()) == len(shipped) + len(vocabulary)
+
+
+def test_nothing_in_the_product_reads_the_evaluation_vocabulary():
+    portal = Path(__file__).resolve().parent.parent / "portal"
+    readers = [
+        path
+        for path in portal.rglob("*.py")
+        if any(
+            name in path.read_text(encoding="utf-8") for name in ("eval_glossary", "EVAL_GLOSSARY")
+        )
+    ]
+    assert readers == []
 
 
 def test_a_term_written_inside_a_longer_named_term_is_not_named():

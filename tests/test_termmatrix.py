@@ -9,7 +9,8 @@ from whoosh import index, scoring
 from whoosh.query import Or, Term
 
 from indexer.chunking import chunk_document
-from indexer.keyword import FIELD_BOOSTS, KeywordIndex
+from indexer.config import DEFAULT_KEYWORD
+from indexer.keyword import KeywordIndex
 from portal.search import indexable
 from portal.store import ArticleStore
 from tests.conftest import TEST_ARTICLES
@@ -36,7 +37,7 @@ def whoosh_scores(keyword, text, include_internal=True):
     """The reference: Whoosh's searcher with BM25F over the same clauses."""
     terms = keyword.query_terms(text)
     clauses = [
-        Term(field, term, boost=FIELD_BOOSTS[field])
+        Term(field, term, boost=DEFAULT_KEYWORD.field_boosts[field])
         for term in terms
         for field in ("content", "title")
     ] + [Term("tags", term.lower()) for term in terms]
