@@ -12,6 +12,7 @@ from flask import (
     abort,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -26,6 +27,7 @@ from wtforms.validators import AnyOf, Length, Optional
 
 from portal import limits
 from portal.auth_views import has_endpoint, safe_next
+from portal.customers.personal import personal_home, remember_viewed
 from portal.help import feedback, service
 from portal.help.feedback import VISITOR_COOKIE
 from portal.i18n import (
@@ -83,12 +85,20 @@ def home():
     sections = [
         (category, store.list(locale, category=category.key)) for category in store.categories
     ]
-    return render_template(
-        "help/home.html",
-        sections=[(c, articles) for c, articles in sections if articles],
-        popular=service.popular_articles(store, locale, top_up=False),
-        recent=service.recent_articles(store, locale),
+    mine = personal_home(store, locale, service.resolve_public)
+    response = make_response(
+        render_template(
+            "help/home.html",
+            sections=[(c, articles) for c, articles in sections if articles],
+            popular=service.popular_articles(store, locale, top_up=False),
+            recent=service.recent_articles(store, locale),
+            mine=mine,
+        )
     )
+    if mine is not None:  # the customer's own requests: never in a shared cache
+        response.headers["Cache-Control"] = "private, no-store"
+    response.vary.add("Cookie")
+    return response
 
 
 @bp.get("/<locale:locale>/categories/<key>")
@@ -128,6 +138,7 @@ def article(article_id: str):
         resolve_article=lambda target: service.article_url(store, target, g.locale),
     )
     service.record_view(current)
+    remember_viewed(current.id)
     if (search_log_id := feedback.opened_search_id(request.args.get("sl"))) is not None:
         feedback.record_opened(search_log_id, current, g.locale)
     vote = feedback.current_vote(current.id, current.locale, request.cookies.get(VISITOR_COOKIE))
