@@ -115,6 +115,9 @@ class Ticket(db.Model):
     # How often a solved ticket was opened again (by the customer or an agent): first-contact
     # resolution and the reopen rate are read from it (see portal.analytics.support).
     reopen_count = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
+    # The customer's own searches that led to the ticket (search-log ids the contact link
+    # carried, signed): agents see what self-service was tried (portal.agent.journey).
+    search_log_ids = sa.Column(sa.JSON, nullable=True)
 
     assignee = db.relationship("User")
     messages = db.relationship(

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length
 
 from portal import limits
 from portal.agent import queue as tickets
+from portal.agent.journey import journey
 from portal.agent.panel import panel_search, suggestions
 from portal.agent.replies import (
     MAX_BODY_CHARS,
@@ -139,6 +140,13 @@ def queue():
     )
 
 
+def _article_title(article_id: str, locale: str) -> str | None:
+    """The article's title in ``locale`` (else its best other locale), None once deleted."""
+    store = get_store()
+    found = store.get(article_id, locale) or store.best_locale(article_id, locale)
+    return found.title if found else None
+
+
 def _render_ticket(ticket, reply_form: ReplyForm, status: int = 200):
     return (
         render_template(
@@ -149,6 +157,7 @@ def _render_ticket(ticket, reply_form: ReplyForm, status: int = 200):
             status_form=StatusForm(status=ticket.status),
             assign_form=AssignForm(next=url_for(".ticket", reference=ticket.reference)),
             panel=suggestions(ticket),
+            journey=journey(ticket, _article_title),
             render_reply=render_reply,
         ),
         status,

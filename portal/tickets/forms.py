@@ -117,6 +117,8 @@ class TicketForm(FlaskForm):
     submission_key = HiddenField(validators=[Optional(), Length(max=64)])
     suggested = HiddenField(validators=[Optional(), Length(max=2000)])
     opened = HiddenField(validators=[Optional(), Length(max=2000)])
+    # The signed search-log id of the search the customer came from (help.feedback).
+    sl = HiddenField(validators=[Optional(), Length(max=100)])
 
     def __init__(self, *args, categories=(), locales=(), **kwargs):
         super().__init__(*args, **kwargs)

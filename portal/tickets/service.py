@@ -54,6 +54,7 @@ class TicketInput:
     submission_key: str | None = None
     suggested: tuple[str, ...] = field(default_factory=tuple)
     opened: tuple[str, ...] = field(default_factory=tuple)
+    searches: tuple[int, ...] = field(default_factory=tuple)  # search-log ids before filing
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,7 @@ def file_ticket(
         status="open",
         suggested_articles=list(data.suggested),
         opened_articles=list(data.opened),
+        search_log_ids=list(data.searches) or None,
         follows_ticket_id=follows.id if follows is not None else None,
     )
     first = TicketMessage(author_type="customer", body=data.description, channel=data.channel)

@@ -85,7 +85,16 @@ def ticket_input(form: TicketForm, channel: str = "web") -> service.TicketInput:
         submission_key=form.submission_key.data or None,
         suggested=service.clean_ids(form.ids("suggested")),
         opened=service.clean_ids(form.ids("opened")),
+        searches=searched_before(form.sl.data),
     )
+
+
+def searched_before(token: str | None) -> tuple[int, ...]:
+    """The search the customer came from, when the contact link carried its signed id."""
+    from portal.help.feedback import opened_search_id
+
+    search_id = opened_search_id(token)
+    return () if search_id is None else (search_id,)
 
 
 @bp.route("/<locale:locale>/contact", methods=["GET", "POST"])
@@ -93,6 +102,8 @@ def ticket_input(form: TicketForm, channel: str = "web") -> service.TicketInput:
 def new():
     """The contact form: suggestions while typing, then a ticket if still needed."""
     form = contact_form()
+    if request.method == "GET" and not form.sl.data:
+        form.sl.data = (request.args.get("sl") or "")[:100]
     if form.validate_on_submit():
         data = ticket_input(form)
         try:
