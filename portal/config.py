@@ -112,6 +112,9 @@ def load_config() -> dict:
         ),
         "INBOUND_SENDER_LIMIT_PER_HOUR": int(_env("INBOUND_SENDER_LIMIT_PER_HOUR", "20")),
         "REOPEN_DAYS": float(_env("REOPEN_DAYS", "14")),
+        # Sites whose pages may call the public API from the browser (the widget):
+        # https://shop.example.com,https://app.example.com (exact origins; unset: none).
+        "WIDGET_ORIGINS": _env("WIDGET_ORIGINS") or "",
     }
 
 
