@@ -115,6 +115,9 @@ def load_config() -> dict:
         # Sites whose pages may call the public API from the browser (the widget):
         # https://shop.example.com,https://app.example.com (exact origins; unset: none).
         "WIDGET_ORIGINS": _env("WIDGET_ORIGINS") or "",
+        # The answer bot's "no good answer" line (unset: the measured default in
+        # portal.widget.answers.AnswerConfig).
+        "ANSWER_MIN_CONFIDENCE": _env("ANSWER_MIN_CONFIDENCE") or None,
     }
 
 

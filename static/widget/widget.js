@@ -56,7 +56,7 @@
     "mark { background: #fff1b8; color: inherit; }",
     ".badge { display: inline-block; margin-left: 6px; padding: 1px 6px; border-radius: 8px; background: #e8edf5; color: #3b4558; font-size: 12px; }",
     ".section { margin: 14px 0 0; }",
-    ".list-view, .article-view { margin-top: 12px; }",
+    ".list-view, .article-view, .answer-view { margin-top: 12px; }",
     ".muted { color: #4a5468; font-size: 14px; }",
     ".row { display: flex; gap: 8px; margin-top: 8px; flex-wrap: wrap; }",
     ".btn { min-height: 40px; padding: 0 14px; border: 1px solid #1f5fbf; border-radius: 6px; background: #1f5fbf; color: #fff; font-size: 15px; cursor: pointer; }",
@@ -200,7 +200,7 @@
   var askInput = el("textarea", { id: "hc-ask", rows: "2", maxlength: "500" });
   var askButton = el("button", { class: "btn", type: "submit" });
   var askForm = el("form", { class: "ask-form", novalidate: true }, [askLabel, askInput, el("div", { class: "row" }, [askButton])]);
-  var answerView = el("div", { class: "answer-view", "aria-live": "polite" });
+  var answerView = el("div", { class: "answer-view", "aria-live": "polite", hidden: true });
   var panel = el("div", {
     class: "panel", id: "hc-panel", role: "dialog", "aria-modal": "true",
     "aria-labelledby": titleId, hidden: true,
@@ -267,20 +267,29 @@
     listView.appendChild(el("h3", { text: starting.heading }));
     listView.appendChild(articleList(starting.items, false));
   }
-  function showList() {
-    articleView.hidden = true;
-    listView.hidden = false;
+  var views = { list: listView, article: articleView, answer: answerView };
+  var current = "list", previous = "list";
+  function showView(name) {
+    Object.keys(views).forEach(function (key) { views[key].hidden = key !== name; });
+    if (name !== "article") previous = name;
+    current = name;
+    body.scrollTop = 0;
   }
+  function showList() { showView("list"); }
   function showArticle(id, anchor) {
-    listView.hidden = true;
-    articleView.hidden = false;
+    var returnTo = current === "article" ? previous : current;
+    showView("article");
+    previous = returnTo;
     clear(articleView);
     articleView.appendChild(el("p", { class: "muted", text: t("loading") }));
     api("/articles/" + encodeURIComponent(id) + "?locale=" + encodeURIComponent(LOCALE))
       .then(function (article) {
         clear(articleView);
         var back = el("button", { class: "back", type: "button", text: "← " + t("back") });
-        back.addEventListener("click", function () { showList(); searchInput.focus(); });
+        back.addEventListener("click", function () {
+          showView(previous);
+          (previous === "answer" ? askInput : searchInput).focus();
+        });
         var content = el("div", { class: "article-body", lang: article.locale });
         var parsed = new DOMParser().parseFromString(article.html || "", "text/html");
         copySanitized(parsed.body, content);
@@ -347,6 +356,7 @@
   function ask(question) {
     lastQuestion = question;
     askButton.disabled = true;
+    showView("answer");
     clear(answerView);
     answerView.appendChild(el("p", { class: "muted", text: t("loading") }));
     api("/answers", { method: "POST", body: { question: question, locale: LOCALE } })
@@ -360,6 +370,9 @@
   function showAnswer(data) {
     lastAnswer = data;
     clear(answerView);
+    var toList = el("button", { class: "back", type: "button", text: "← " + t("back") });
+    toList.addEventListener("click", function () { showList(); searchInput.focus(); });
+    answerView.appendChild(toList);
     var box = el("div", { class: "answer section" });
     if (data.answered && data.answer) {
       var answer = data.answer;
@@ -372,7 +385,7 @@
       box.appendChild(title);
       box.appendChild(el("p", { class: "passage", lang: answer.locale, text: answer.passage }));
       var read = el("button", { class: "back", type: "button", text: answer.title + " →" });
-      read.addEventListener("click", function () { showArticle(answer.id, answer.anchor); read.blur(); body.scrollTop = 0; });
+      read.addEventListener("click", function () { showArticle(answer.id, answer.anchor); });
       box.appendChild(read);
       box.appendChild(el("p", {}, [el("a", {
         class: "link", href: safeHref(answer.url), target: "_blank", rel: "noopener",

@@ -182,3 +182,90 @@ def test_a_site_not_listed_gets_no_widget(live_url, host_site, live_app, new_pag
     page.goto(host_site.add("/unlisted.html", live_url, attrs="data-locale='en'"))
     page.wait_for_timeout(1000)
     assert not launcher(page).is_visible()
+
+
+def test_ask_in_korean_get_the_passage_say_no_and_talk_to_a_person(
+    live_url, host_site, live_app, new_page
+):
+    """The whole self-service path: the bot's passage, "no", then a widget ticket carrying
+    the question and the articles the customer was shown."""
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+    from portal.models import Ticket
+
+    live_app.config["ANSWER_MIN_CONFIDENCE"] = 0.0  # the fake embedder's scores are not real
+    page = new_page(locale="ko-KR")
+    page.goto(host_site.add("/ask.html", live_url, attrs="data-locale='ko'"))
+    launcher(page).click()
+    dialog = panel(page)
+    dialog.get_by_label("질문하기").fill("카드로 결제한 환불은 며칠 걸려요?")
+    dialog.get_by_role("button", name="질문", exact=True).click()
+    answer = dialog.locator(".answer")
+    answer.locator(".passage").wait_for()
+    assert dialog.get_by_text("가장 알맞은 답변").is_visible()
+    assert answer.locator(".passage").inner_text().strip()
+    assert answer.locator(".answer-title strong").inner_text().strip()
+    link = answer.get_by_role("link", name="전체 도움말 보기")
+    assert link.get_attribute("href").startswith(f"{live_url}/ko/articles/")
+    answered_id = link.get_attribute("href").split("/articles/")[1].split("#")[0]
+    assert dialog.get_by_text("궁금한 점이 해결되었나요?").is_visible()
+    page.screenshot(path="/tmp/ui/widget-answer.png")
+    dialog.get_by_role("button", name="아니요").click()
+    dialog.get_by_role("button", name="상담원과 이야기하기").click()
+    assert dialog.get_by_label("질문 내용").input_value() == "카드로 결제한 환불은 며칠 걸려요?"
+    dialog.get_by_label("이름").fill("김민지")
+    dialog.get_by_label("이메일").fill("minji@example.com")
+    dialog.get_by_role("button", name="고객센터에 보내기").click()
+    sent = dialog.locator(".sent")
+    sent.wait_for()
+    assert "접수 번호: HM-" in sent.inner_text()
+    page.screenshot(path="/tmp/ui/widget-sent.png")
+    with live_app.app_context():
+        ticket = db.session.execute(sa.select(Ticket)).scalar_one()
+        assert ticket.channel == "widget"
+        assert ticket.locale == "ko"
+        assert ticket.messages[0].body == "카드로 결제한 환불은 며칠 걸려요?"
+        assert answered_id in ticket.suggested_articles  # the articles shown go with it
+        assert reference_in(sent.inner_text()) == ticket.reference
+
+
+def reference_in(text: str) -> str:
+    return text.split("접수 번호:")[1].strip().split()[0]
+
+
+def test_yes_says_thanks_and_counts_a_deflection(live_url, host_site, live_app, new_page):
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+    from portal.models import Deflection
+
+    live_app.config["ANSWER_MIN_CONFIDENCE"] = 0.0
+    page = new_page()
+    page.goto(host_site.add("/yes.html", live_url, attrs="data-locale='en'"))
+    launcher(page).click()
+    dialog = panel(page)
+    dialog.get_by_label("Ask a question").fill("my account is locked after wrong passwords")
+    dialog.get_by_role("button", name="Ask", exact=True).click()
+    dialog.locator(".answer .passage").wait_for()
+    dialog.get_by_role("button", name="Yes").click()
+    dialog.get_by_text("Glad we could help!").wait_for()
+    page.wait_for_timeout(300)
+    with live_app.app_context():
+        [row] = db.session.execute(sa.select(Deflection)).scalars().all()
+        assert row.query == "my account is locked after wrong passwords"
+
+
+def test_below_the_line_the_widget_says_so_and_offers_a_person(
+    live_url, host_site, live_app, new_page
+):
+    live_app.config["ANSWER_MIN_CONFIDENCE"] = 1.01
+    page = new_page()
+    page.goto(host_site.add("/none.html", live_url, attrs="data-locale='en'"))
+    launcher(page).click()
+    dialog = panel(page)
+    dialog.get_by_label("Ask a question").fill("can I pay with seashells")
+    dialog.get_by_role("button", name="Ask", exact=True).click()
+    dialog.get_by_text("We could not find a good answer").wait_for()
+    assert dialog.get_by_role("button", name="Talk to a person").is_visible()
+    assert not dialog.locator(".answer .passage").count()
