@@ -17,14 +17,20 @@ sets) and for a grid of confidence lines:
 * precision: of the questions the bot answers, how often with the relevant article;
 * recall: of the answerable questions, how often the bot answers with the relevant article;
 * abstention: of the unanswerable questions, how often the bot says it has no good answer.
+
+A first hit in the reader's language is scored by the fused score, a borrowed (cross-lingual)
+one by a cosine: each kind has its own line (:class:`AnswerConfig`), so each gets its own
+grid, over the questions whose first hit is of that kind. ``--dump file.json`` keeps what was
+asked; ``--load file.json`` prints the tables again without searching.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench import datasets as ds
@@ -35,7 +41,7 @@ from portal.store import ArticleStore
 from portal.widget.answers import AnswerConfig, is_confident
 
 DATA_DIR = ds.REPO / "bench" / "data"
-GRID = tuple(round(0.05 * step, 2) for step in range(0, 17))
+GRID = tuple(round(0.05 * step, 2) for step in range(0, 21))
 DEPTH = AnswerConfig().depth
 
 
@@ -48,13 +54,13 @@ class Asked:
     answerable: bool
     first: str | None  # the first public hit's article id
     confidence: float
+    cross_lingual: bool
     has_passage: bool
 
 
 def question_sets(names: list[str] | None = None) -> dict[str, list[dict]]:
     """The question files under bench/data by name (without .jsonl)."""
-    files = sorted(DATA_DIR.glob("*.jsonl"))
-    sets = {path.stem: ds.read_questions(path) for path in files}
+    sets = {path.stem: ds.read_questions(path) for path in sorted(DATA_DIR.glob("*.jsonl"))}
     if names:
         unknown = [n for n in names if n not in sets]
         if unknown:
@@ -68,19 +74,26 @@ def is_held_out(set_name: str) -> bool:
     return "blind" in set_name
 
 
-def ask_all(sets, with_adobe: bool, cache_dir: Path | None, log=print) -> list[Asked]:
-    """Ask every question of a fresh index of the site (plus the Adobe KB if asked)."""
+def log(message: str) -> None:
+    """Progress to stderr; tables to stdout."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def ask_all(sets, with_adobe: bool, cache_dir: Path | None) -> list[Asked]:
+    """Ask every question of a fresh index of the site (plus the Adobe KB if asked), as
+    :meth:`portal.search.SearchService.search` asks the engine for the bot."""
     store = ArticleStore(ds.ARTICLES).load()
+    site_ids = {article.id for article in store.all()}
     documents = ds.sample_documents(ds.ARTICLES, "en") + ds.sample_documents(ds.ARTICLES, "ko")
     if with_adobe:
         documents += ds.adobe_documents(ds.DEFAULT_DATA)
-    on_site = {doc.id for doc in documents}
+    on_index = {doc.id for doc in documents}
     plan = caching_plan("auto", cache_dir, label="answer bench", namespace="answer_bench")
     asked: list[Asked] = []
     with tempfile.TemporaryDirectory(prefix="answer-bench-") as tmp:
         engine = SearchEngine(Path(tmp) / "index", embedder=plan)
         engine.build(documents)
-        log(f"indexed {len(documents)} articles", file=sys.stderr)
+        log(f"indexed {len(documents)} articles")
         for name, rows in sets.items():
             for row in rows:
                 results = engine.search(
@@ -88,28 +101,23 @@ def ask_all(sets, with_adobe: bool, cache_dir: Path | None, log=print) -> list[A
                 )
                 hits = [hit for hit in results.hits if hit.visibility == "public"]
                 first = hits[0] if hits else None
-                passage = (
-                    matched_passage(first, store)
-                    if first and first.id in store_ids(store)
-                    else None
-                )
+                on_site = first is not None and first.id in site_ids
                 asked.append(
                     Asked(
                         set_name=name,
                         relevant=row["relevant"],
-                        answerable=row["relevant"] in on_site,
+                        answerable=row["relevant"] in on_index,
                         first=first.id if first else None,
                         confidence=float(first.score) if first else 0.0,
-                        has_passage=passage is not None or (first is not None and with_adobe),
+                        cross_lingual=bool(first and first.cross_lingual),
+                        # Adobe articles are not in the store: their chunk is the hit's own.
+                        has_passage=matched_passage(first, store) is not None
+                        if on_site
+                        else first is not None,
                     )
                 )
-            log(f"  {name}: {len(rows)} questions", file=sys.stderr)
+            log(f"  {name}: {len(rows)} questions")
     return asked
-
-
-def store_ids(store: ArticleStore) -> set[str]:
-    """The ids of the site's articles (passages are cut from the store's files)."""
-    return {article.id for article in store.all()}
 
 
 @dataclass(frozen=True)
@@ -124,16 +132,20 @@ class LineScores:
     abstention: float | None
 
 
-def scores_at(asked: list[Asked], line: float) -> LineScores:
-    """Precision, recall and abstention when the bot answers at ``line`` or above."""
-    config = AnswerConfig(min_confidence=line)
-    answered = [
-        a for a in asked if a.first and a.has_passage and is_confident(a.confidence, config)
-    ]
+def answers(asked: Asked, config: AnswerConfig) -> bool:
+    """Whether the bot answers this question under ``config`` (the site's rule)."""
+    return bool(asked.first and asked.has_passage) and is_confident(
+        asked.confidence, asked.cross_lingual, config
+    )
+
+
+def scores_at(asked: list[Asked], config: AnswerConfig, line: float) -> LineScores:
+    """Precision, recall and abstention of ``asked`` under ``config``."""
+    answered = [a for a in asked if answers(a, config)]
     correct = [a for a in answered if a.answerable and a.first == a.relevant]
     answerable = [a for a in asked if a.answerable]
     unanswerable = [a for a in asked if not a.answerable]
-    abstained = [a for a in unanswerable if a not in answered]
+    abstained = [a for a in unanswerable if not answers(a, config)]
     return LineScores(
         line=line,
         answered=len(answered),
@@ -151,10 +163,49 @@ def f_beta(precision: float, recall: float, beta: float = 0.5) -> float:
     return (1 + beta**2) * precision * recall / (beta**2 * precision + recall)
 
 
-def report(asked: list[Asked], title: str) -> float | None:
-    """Print one group's table; the line with the best F0.5 (None without questions)."""
-    if not asked:
+def print_row(s: LineScores) -> float:
+    """One table row; its F0.5."""
+    f = f_beta(s.precision, s.recall)
+    abstention = "-" if s.abstention is None else f"{s.abstention:.3f}"
+    print(
+        f"| {s.line:.2f} | {s.answered} | {s.correct} | {s.precision:.3f} | {s.recall:.3f} "
+        f"| {abstention} | {f:.3f} |"
+    )
+    return f
+
+
+HEADER = (
+    "| line | answered | right | precision | recall | abstention | F0.5 |\n"
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+)
+
+
+def grid(asked: list[Asked], kind: str) -> float | None:
+    """The table of one kind's line ("native" or "cross-lingual") over the questions whose
+    first hit is of that kind; the line with the best F0.5."""
+    borrowed = kind == "cross-lingual"
+    part = [a for a in asked if a.cross_lingual == borrowed]
+    if not part:
         return None
+    answerable = sum(1 for a in part if a.answerable)
+    print(f"\n### {kind} first hits: {len(part)} questions, {answerable} answerable")
+    print(HEADER)
+    best, best_f = None, -1.0
+    for line in GRID:
+        config = AnswerConfig(
+            min_confidence=0.0 if borrowed else line, min_cross_lingual=line if borrowed else 0.0
+        )
+        f = print_row(scores_at(part, config, line))
+        if f > best_f:
+            best, best_f = line, f
+    print(f"best F0.5 at {best:.2f}")
+    return best
+
+
+def report(asked: list[Asked], title: str, shipped: AnswerConfig) -> None:
+    """One group's accuracy, the two grids, and the shipped lines' scores."""
+    if not asked:
+        return
     answerable = [a for a in asked if a.answerable]
     first_right = sum(1 for a in answerable if a.first == a.relevant)
     print(f"\n## {title}: {len(asked)} questions, {len(answerable)} answerable on the index")
@@ -163,37 +214,40 @@ def report(asked: list[Asked], title: str) -> float | None:
             f"first-answer accuracy (no line): {first_right}/{len(answerable)} = "
             f"{first_right / len(answerable):.3f}"
         )
-    print("| line | answered | right | precision | recall | abstention | F0.5 |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    best, best_f = None, -1.0
-    for line in GRID:
-        s = scores_at(asked, line)
-        f = f_beta(s.precision, s.recall)
-        abstention = "-" if s.abstention is None else f"{s.abstention:.3f}"
-        print(
-            f"| {line:.2f} | {s.answered} | {s.correct} | {s.precision:.3f} | {s.recall:.3f} "
-            f"| {abstention} | {f:.3f} |"
-        )
-        if f > best_f:
-            best, best_f = line, f
-    print(f"best F0.5 at line {best:.2f}")
-    return best
+    grid(asked, "native")
+    grid(asked, "cross-lingual")
+    s = scores_at(asked, shipped, shipped.min_confidence)
+    abstention = "-" if s.abstention is None else f"{s.abstention:.3f}"
+    print(
+        f"\nshipped lines ({shipped.min_confidence:.2f} native, "
+        f"{shipped.min_cross_lingual:.2f} cross-lingual): answered {s.answered}, right "
+        f"{s.correct}, precision {s.precision:.3f}, recall {s.recall:.3f}, "
+        f"abstention {abstention}, F0.5 {f_beta(s.precision, s.recall):.3f}"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Ask every set, print the tables (tuning group, held-out group, all)."""
+    """Ask every set (or load a dump), print the tables: tuning, held-out, all."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", default="", help="comma-separated set names (default all)")
     parser.add_argument("--with-adobe", action="store_true", help="index the Adobe KB too")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--dump", type=Path, help="write what was asked to this JSON file")
+    parser.add_argument("--load", type=Path, help="read what was asked from this JSON file")
     args = parser.parse_args(argv)
-    names = [n.strip() for n in args.sets.split(",") if n.strip()] or None
-    asked = ask_all(question_sets(names), args.with_adobe, args.cache_dir)
+    if args.load:
+        asked = [Asked(**row) for row in json.loads(args.load.read_text())]
+    else:
+        names = [n.strip() for n in args.sets.split(",") if n.strip()] or None
+        asked = ask_all(question_sets(names), args.with_adobe, args.cache_dir)
+    if args.dump:
+        args.dump.write_text(json.dumps([asdict(a) for a in asked], ensure_ascii=False))
+    shipped = AnswerConfig()
     corpus = "site + Adobe KB" if args.with_adobe else "site articles"
-    print(f"# Answer bot on the {corpus} (shipped line {AnswerConfig().min_confidence:.2f})")
-    report([a for a in asked if not is_held_out(a.set_name)], "tuning sets")
-    report([a for a in asked if is_held_out(a.set_name)], "held-out (blind) sets")
-    report(asked, "all sets")
+    print(f"# Answer bot on the {corpus}")
+    report([a for a in asked if not is_held_out(a.set_name)], "tuning sets", shipped)
+    report([a for a in asked if is_held_out(a.set_name)], "held-out (blind) sets", shipped)
+    report(asked, "all sets", shipped)
 
 
 if __name__ == "__main__":

@@ -118,6 +118,7 @@ def load_config() -> dict:
         # The answer bot's "no good answer" line (unset: the measured default in
         # portal.widget.answers.AnswerConfig).
         "ANSWER_MIN_CONFIDENCE": _env("ANSWER_MIN_CONFIDENCE") or None,
+        "ANSWER_MIN_CROSS_LINGUAL": _env("ANSWER_MIN_CROSS_LINGUAL") or None,
     }
 
 

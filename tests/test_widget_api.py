@@ -42,6 +42,7 @@ def widget_app(tmp_path, articles_dir, fake_index):
         EMBEDDER="fake",
         WIDGET_ORIGINS=(SHOP,),
         ANSWER_MIN_CONFIDENCE=0.0,
+        ANSWER_MIN_CROSS_LINGUAL=0.0,
     )
 
 
@@ -137,6 +138,7 @@ def test_the_passage_is_text_of_the_article_never_invented(api, widget_app):
 
 def test_below_the_confidence_line_the_bot_says_it_has_no_good_answer(api, widget_app):
     widget_app.config["ANSWER_MIN_CONFIDENCE"] = 1.01
+    widget_app.config["ANSWER_MIN_CROSS_LINGUAL"] = 1.01
     body = ask(api, "account locked after 5 wrong passwords").get_json()
     assert body["answered"] is False
     assert body["answer"] is None
@@ -163,6 +165,18 @@ def test_a_question_nothing_matches_gets_no_answer(widget_app, monkeypatch):
         store = widget_app.extensions["article_store"]
         answer = answer_question(store, "zzqx", "en", AnswerConfig(min_confidence=0.0))
     assert (answer.answered, answer.confidence, answer.more) == (False, 0.0, ())
+
+
+def test_a_borrowed_article_is_held_to_the_cross_lingual_line(widget_app, monkeypatch):
+    """A cross-lingual hit's score is a cosine, not a fused score: it has its own line."""
+    borrowed = Hit("pickup-lockers", "en", "t", "c", "", "", "", 0.8, "public", True)
+    monkeypatch.setattr("portal.widget.answers.get_search", lambda: FakeSearch([borrowed]))
+    with widget_app.test_request_context():
+        store = widget_app.extensions["article_store"]
+        strict = AnswerConfig(min_confidence=0.1, min_cross_lingual=0.85)
+        assert not answer_question(store, "보관함", "ko", strict).answered
+        lenient = AnswerConfig(min_confidence=0.99, min_cross_lingual=0.75)
+        assert answer_question(store, "보관함", "ko", lenient).answered
 
 
 def test_an_english_only_article_is_labelled_for_a_korean_reader(widget_app, monkeypatch):
@@ -196,6 +210,8 @@ def test_the_confidence_line_is_inclusive_and_typed_config(widget_app, monkeypat
         assert answer_question(store, "q", "en", AnswerConfig(min_confidence=0.5)).answered
         assert not answer_question(store, "q", "en", AnswerConfig(min_confidence=0.51)).answered
     assert AnswerConfig.from_settings({"ANSWER_MIN_CONFIDENCE": "0.4"}).min_confidence == 0.4
+    read = AnswerConfig.from_settings({"ANSWER_MIN_CROSS_LINGUAL": "0.9"})
+    assert (read.min_confidence, read.min_cross_lingual) == (AnswerConfig().min_confidence, 0.9)
     assert AnswerConfig.from_settings({}).min_confidence == AnswerConfig().min_confidence
 
 

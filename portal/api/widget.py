@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request, url_for
 
+from portal.api.openapi import openapi_document
 from portal.api.views import BadRequest, bp
 from portal.extensions import limiter
 from portal.search import get_store
@@ -43,6 +44,7 @@ def widget_start():
 # Per visitor (address): questions are typed by people; feedback once per answer.
 ANSWER_LIMIT = "20/minute;300/hour"
 ANSWER_FEEDBACK_LIMIT = "30/minute"
+OPENAPI_LIMIT = "60/minute"
 
 
 def _json_object() -> dict:
@@ -107,3 +109,11 @@ def answer_feedback():
         record_deflection(article.id, article.locale, question)
         return jsonify(recorded="deflection")
     return jsonify(recorded=None, next="talk to a person: POST /api/v1/tickets")
+
+
+@bp.get("/openapi.json")
+@limiter.limit(OPENAPI_LIMIT)
+def openapi():
+    """The OpenAPI 3.1 description of the whole public API."""
+    server = url_for("api.search", _external=True).removesuffix("/api/v1/search")
+    return jsonify(openapi_document(server, get_store().locales))

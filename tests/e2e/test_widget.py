@@ -194,7 +194,8 @@ def test_ask_in_korean_get_the_passage_say_no_and_talk_to_a_person(
     from portal.extensions import db
     from portal.models import Ticket
 
-    live_app.config["ANSWER_MIN_CONFIDENCE"] = 0.0  # the fake embedder's scores are not real
+    # The fake embedder's scores are not real ones: every first hit answers here.
+    live_app.config.update(ANSWER_MIN_CONFIDENCE=0.0, ANSWER_MIN_CROSS_LINGUAL=0.0)
     page = new_page(locale="ko-KR")
     page.goto(host_site.add("/ask.html", live_url, attrs="data-locale='ko'"))
     launcher(page).click()
@@ -240,7 +241,7 @@ def test_yes_says_thanks_and_counts_a_deflection(live_url, host_site, live_app, 
     from portal.extensions import db
     from portal.models import Deflection
 
-    live_app.config["ANSWER_MIN_CONFIDENCE"] = 0.0
+    live_app.config.update(ANSWER_MIN_CONFIDENCE=0.0, ANSWER_MIN_CROSS_LINGUAL=0.0)
     page = new_page()
     page.goto(host_site.add("/yes.html", live_url, attrs="data-locale='en'"))
     launcher(page).click()
@@ -259,7 +260,7 @@ def test_yes_says_thanks_and_counts_a_deflection(live_url, host_site, live_app, 
 def test_below_the_line_the_widget_says_so_and_offers_a_person(
     live_url, host_site, live_app, new_page
 ):
-    live_app.config["ANSWER_MIN_CONFIDENCE"] = 1.01
+    live_app.config.update(ANSWER_MIN_CONFIDENCE=1.01, ANSWER_MIN_CROSS_LINGUAL=1.01)
     page = new_page()
     page.goto(host_site.add("/none.html", live_url, attrs="data-locale='en'"))
     launcher(page).click()
