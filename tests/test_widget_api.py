@@ -9,47 +9,13 @@ import shutil
 import pytest
 import sqlalchemy as sa
 
-from indexer import Hit, SearchEngine, SearchResults
+from indexer import Hit, SearchResults
 from portal.extensions import db
 from portal.models import Deflection, SearchLog, Ticket
 from portal.search import matched_passage, to_document
 from portal.store import ArticleStore
 from portal.widget.answers import AnswerConfig, answer_question, trim_passage
-from tests.conftest import TEST_ARTICLES, make_app
-
-SHOP = "https://shop.example.com"
-
-
-@pytest.fixture(scope="module")
-def fake_index(tmp_path_factory):
-    """The test articles indexed with the fake embedder, once for the module."""
-    from portal.search import indexable
-
-    index_dir = tmp_path_factory.mktemp("widget-index")
-    SearchEngine(index_dir, embedder="fake").build(indexable(ArticleStore(TEST_ARTICLES).load()))
-    return index_dir
-
-
-@pytest.fixture
-def widget_app(tmp_path, articles_dir, fake_index):
-    """An app with that index, the shop's origin listed, and an answer line of 0 (every
-    first hit answers) unless a test sets another."""
-    shutil.copytree(fake_index, tmp_path / "index")
-    return make_app(
-        tmp_path,
-        articles_dir,
-        f"sqlite:///{tmp_path / 'test.db'}",
-        EMBEDDER="fake",
-        WIDGET_ORIGINS=(SHOP,),
-        ANSWER_MIN_CONFIDENCE=0.0,
-        ANSWER_MIN_CROSS_LINGUAL=0.0,
-    )
-
-
-@pytest.fixture
-def api(widget_app):
-    return widget_app.test_client()
-
+from tests.conftest import TEST_ARTICLES
 
 # -- the start-up call and the script ---------------------------------------------------
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from portal.widget.cors import allowed_origin, normalize_origin, parse_origins
-from tests.test_widget_api import SHOP, api, fake_index, widget_app  # noqa: F401 (fixtures)
+from tests.conftest import SHOP
 
 
 @pytest.mark.parametrize(
