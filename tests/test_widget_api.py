@@ -135,7 +135,7 @@ def test_a_question_nothing_matches_gets_no_answer(widget_app, monkeypatch):
 
 def test_a_borrowed_article_is_held_to_the_cross_lingual_line(widget_app, monkeypatch):
     """A cross-lingual hit's score is a cosine, not a fused score: it has its own line."""
-    borrowed = Hit("pickup-lockers", "en", "t", "c", "", "", "", 0.8, "public", True)
+    borrowed = Hit("payment-methods", "en", "t", "c", "", "", "", 0.8, "public", True)
     monkeypatch.setattr("portal.widget.answers.get_search", lambda: FakeSearch([borrowed]))
     with widget_app.test_request_context():
         store = widget_app.extensions["article_store"]
@@ -148,9 +148,9 @@ def test_a_borrowed_article_is_held_to_the_cross_lingual_line(widget_app, monkey
 def test_an_english_only_article_is_labelled_for_a_korean_reader(widget_app, monkeypatch):
     fake = FakeSearch(
         [
-            hit("pickup-lockers", "en", 0.8, "collect-your-parcel", "Collect your parcel"),
+            hit("payment-methods", "en", 0.8, "why-was-my-payment-declined", "Why"),
             hit("refund-escalation-playbook", "en", 0.7, visibility="internal"),
-            hit("payment-methods", "en", 0.6),
+            hit("change-email", "en", 0.6),
             hit("track-order", "ko", 0.5),
             hit("refund-timelines", "ko", 0.4),
         ]
@@ -161,9 +161,9 @@ def test_an_english_only_article_is_labelled_for_a_korean_reader(widget_app, mon
         answer = answer_question(store, "보관함", "ko", AnswerConfig(min_confidence=0.5))
     assert answer.answered
     assert answer.best.article.locale_name == "영어"
-    assert answer.best.heading == "Collect your parcel"
-    assert answer.best.article.url.startswith("http://localhost/ko/articles/pickup-lockers")
-    assert [a.id for a in answer.more] == ["payment-methods", "track-order"]  # not internal
+    assert answer.best.heading == "Why was my payment declined?"
+    assert answer.best.article.url.startswith("http://localhost/ko/articles/payment-methods")
+    assert [a.id for a in answer.more] == ["change-email", "track-order"]  # not internal
     assert [a.locale_name for a in answer.more] == ["영어", None]
 
 
@@ -318,3 +318,10 @@ def test_an_api_ticket_stays_an_api_ticket(api, widget_app):
     assert api.post("/api/v1/tickets", json=fields).status_code == 201
     with widget_app.app_context():
         assert db.session.execute(sa.select(Ticket.channel)).scalar_one() == "api"
+
+
+def test_an_article_read_in_another_language_names_it(api):
+    borrowed = api.get("/api/v1/articles/payment-methods?locale=ko").get_json()
+    assert (borrowed["fallback"], borrowed["locale_name"]) == (True, "영어")
+    native = api.get("/api/v1/articles/reset-password?locale=ko").get_json()
+    assert (native["fallback"], native["locale_name"]) == (False, None)

@@ -109,6 +109,7 @@ def _schemas(locales: tuple[str, ...]) -> dict:
                 "locale": locale,
                 "requested_locale": locale,
                 "fallback": {"type": "boolean"},
+                "locale_name": label,
                 "title": {"type": "string"},
                 "category": {"type": "string"},
                 "tags": {"type": "array", "items": {"type": "string"}},

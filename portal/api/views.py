@@ -137,6 +137,8 @@ def article(article_id: str):
         locale=found.locale,
         requested_locale=locale,
         fallback=page.is_fallback,
+        # The label of an article shown in another language than the one asked for.
+        locale_name=locale_name(found.locale, locale) if page.is_fallback else None,
         title=found.title,
         category=found.category,
         tags=list(found.tags),

@@ -301,11 +301,14 @@
         articleView.appendChild(back);
         articleView.appendChild(title);
         if (article.fallback && article.locale_name) {
-          articleView.appendChild(el("p", { class: "badge", text: article.locale_name }));
+          title.appendChild(el("span", { class: "badge", text: article.locale_name }));
         }
         articleView.appendChild(content);
         articleView.appendChild(el("p", {}, [link]));
         title.focus();
+        // An answer's or a result's section: scroll the panel to its heading.
+        var section = anchor ? content.querySelector("[id='" + anchor.replace(/['\\]/g, "") + "']") : null;
+        if (section) section.scrollIntoView({ block: "start" });
       })
       .catch(function (error) {
         clear(articleView);

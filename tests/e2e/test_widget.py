@@ -200,6 +200,8 @@ def test_ask_in_korean_get_the_passage_say_no_and_talk_to_a_person(
     page.goto(host_site.add("/ask.html", live_url, attrs="data-locale='ko'"))
     launcher(page).click()
     dialog = panel(page)
+    assert dialog.get_by_text("자주 찾는 도움말").is_visible()  # popular articles first
+    assert dialog.locator(".list-view .item").count() >= 3
     dialog.get_by_label("질문하기").fill("카드로 결제한 환불은 며칠 걸려요?")
     dialog.get_by_role("button", name="질문", exact=True).click()
     answer = dialog.locator(".answer")
@@ -270,3 +272,17 @@ def test_below_the_line_the_widget_says_so_and_offers_a_person(
     dialog.get_by_text("We could not find a good answer").wait_for()
     assert dialog.get_by_role("button", name="Talk to a person").is_visible()
     assert not dialog.locator(".answer .passage").count()
+
+
+def test_an_english_only_article_is_labelled_in_the_korean_panel(live_url, host_site, new_page):
+    page = new_page(locale="ko-KR")
+    page.goto(host_site.add("/borrowed.html", live_url, attrs="data-locale='ko'"))
+    launcher(page).click()
+    page.evaluate("HelpWidget.search('payment declined')")
+    dialog = panel(page)
+    item = dialog.locator(".list-view .item[data-article=payment-methods]")
+    item.wait_for()
+    assert item.locator(".badge").inner_text() == "영어"
+    item.click()
+    dialog.locator(".article-body").wait_for()
+    assert dialog.locator(".article-view h3 .badge").inner_text() == "영어"
