@@ -30,7 +30,9 @@ def test_the_script_is_served_as_javascript_any_site_may_load(api):
 
 
 def test_the_start_up_call_speaks_the_pages_language_and_lists_popular_articles(api):
-    body = api.get("/api/v1/widget?locale=ko").get_json()
+    response = api.get("/api/v1/widget?locale=ko")
+    assert "public" in response.headers["Cache-Control"]
+    body = response.get_json()
     assert body["locale"] == "ko"
     assert body["strings"]["launcher"] == "도움말"
     assert body["strings"]["talk"] == "상담원과 이야기하기"

@@ -17,6 +17,7 @@ from portal.widget.strings import widget_strings
 
 # Per visitor (address): one start-up call per page view, a few pages a minute.
 WIDGET_START_LIMIT = "60/minute"
+WIDGET_START_MAX_AGE_SECONDS = 300
 
 
 @bp.get("/widget")
@@ -32,13 +33,17 @@ def widget_start():
     if len(context) > MAX_CONTEXT_CHARS:
         raise BadRequest(f"context must be at most {MAX_CONTEXT_CHARS} characters")
     listing, articles = starting_articles(store, locale, context)
-    return jsonify(
+    response = jsonify(
         locale=locale,
         strings=widget_strings(locale),
         listing=listing,
         articles=[article.as_json() for article in articles],
         contact_url=url_for("tickets.new", locale=locale, _external=True),
     )
+    # Every page view of every embedding site asks: browsers may keep it a few minutes.
+    response.cache_control.public = True
+    response.cache_control.max_age = WIDGET_START_MAX_AGE_SECONDS
+    return response
 
 
 # Per visitor (address): questions are typed by people; feedback once per answer.
