@@ -49,6 +49,12 @@ def configure_settings(app: Flask, test_config: dict | None) -> None:
     if test_config:
         app.config.update(test_config)
     apply_public_url(app.config)
+    from portal.widget.cors import parse_origins
+
+    if isinstance(app.config["WIDGET_ORIGINS"], str):
+        app.config["WIDGET_ORIGINS"] = parse_origins(app.config["WIDGET_ORIGINS"])
+    else:
+        app.config["WIDGET_ORIGINS"] = parse_origins(",".join(app.config["WIDGET_ORIGINS"]))
     for key in ("INSTANCE_DIR", "ARTICLES_DIR", "INDEX_DIR"):
         app.config[key] = Path(app.config[key])
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
@@ -126,6 +132,7 @@ def configure_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.agent.views import bp as agent_bp
     from portal.analytics.views import bp as analytics_bp
+    from portal.api import widget as _widget_api  # noqa: F401  (its routes join api_bp)
     from portal.api.views import bp as api_bp
     from portal.auth_views import bp as auth_bp
     from portal.customers.views import bp as customers_bp
@@ -134,6 +141,7 @@ def configure_blueprints(app: Flask) -> None:
     from portal.mail.views import bp as mail_bp
     from portal.satisfaction.views import bp as satisfaction_bp
     from portal.tickets.views import bp as tickets_bp
+    from portal.widget.views import bp as widget_bp
     from portal.write.views import bp as write_bp
 
     app.register_blueprint(errors_bp)
@@ -142,6 +150,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(satisfaction_bp)
     app.register_blueprint(customers_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(widget_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(agent_bp)
     app.register_blueprint(analytics_bp)

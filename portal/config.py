@@ -129,6 +129,13 @@ def load_config() -> dict:
         # Search-log rows older than this are deleted by the worker (0: kept forever); the
         # analytics of older periods then show no searches.
         "SEARCH_LOG_DAYS": float(_env("SEARCH_LOG_DAYS", "365")),
+        # Sites whose pages may call the public API from the browser (the widget):
+        # https://shop.example.com,https://app.example.com (exact origins; unset: none).
+        "WIDGET_ORIGINS": _env("WIDGET_ORIGINS") or "",
+        # The answer bot's "no good answer" line (unset: the measured default in
+        # portal.widget.answers.AnswerConfig).
+        "ANSWER_MIN_CONFIDENCE": _env("ANSWER_MIN_CONFIDENCE") or None,
+        "ANSWER_MIN_CROSS_LINGUAL": _env("ANSWER_MIN_CROSS_LINGUAL") or None,
     }
 
 

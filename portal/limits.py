@@ -60,6 +60,11 @@ class RateLimits:
     api: str = "600/minute"  # per API key, every /api/v1 route (a key's own limit wins)
     agent_search: str = "120/minute"  # the agent's article panel
     inbound_email: str = "600/minute"  # the inbound email webhook
+    # Per visitor: one widget start-up per page view; questions are typed by people.
+    widget: str = "60/minute"  # the widget's start-up call (strings, first articles)
+    answers: str = "20/minute;300/hour"  # the answer bot (POST /api/v1/answers)
+    answer_feedback: str = "30/minute"  # "Did this answer your question?"
+    openapi: str = "60/minute"  # /api/v1/openapi.json
 
     @classmethod
     def from_environment(cls, env: Callable[[str], str | None]) -> RateLimits:

@@ -17,8 +17,8 @@ from portal.extensions import db
 
 ROLES = ("agent", "writer", "admin")
 TICKET_STATUSES = ("open", "pending", "solved")
-CHANNELS = ("web", "email", "chat", "api")
-SIDES = ("customer", "form", "agent", "api", "email")
+CHANNELS = ("web", "email", "chat", "api", "widget")
+SIDES = ("customer", "form", "agent", "api", "email", "widget")
 
 
 def utcnow() -> datetime:

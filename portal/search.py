@@ -9,11 +9,13 @@ import logging
 import re
 import threading
 import unicodedata
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from html import unescape
 
 from flask import current_app, url_for
 
 from indexer import Document, Hit, IndexUnavailable, SearchEngine, SearchResults, make_plan
+from indexer.chunking import chunk_document
 from indexer.highlight import QueryMarks, remark
 from portal.store import Article, ArticleStore
 
@@ -21,7 +23,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 500
 MAX_RESULTS = 100
-SIDES = ("customer", "form", "agent", "api", "email")
+SIDES = ("customer", "form", "agent", "api", "email", "widget")
 # A search answered while this node's worker builds (or repairs) the index.
 INDEX_UNAVAILABLE = "the search index is being built; try again in a minute"
 
@@ -246,6 +248,38 @@ def request_translation(article_id: str, source_locale: str, wanted_locale: str,
             query=query,
         )
     )
+
+
+@dataclass(frozen=True)
+class Passage:
+    """The section a hit matched, as plain text: what an extractive answer quotes."""
+
+    heading: str
+    anchor: str
+    text: str
+
+
+def _plain_snippet(snippet: str) -> str:
+    text = unescape(re.sub(r"</?mark>", "", snippet or ""))
+    return text.strip("…").strip()
+
+
+def matched_passage(hit: Hit, store: ArticleStore) -> Passage | None:
+    """The chunk behind ``hit`` (its section's heading and full plain text), cut from the
+    article the store holds the same way the index cut it (:func:`chunk_document`).
+
+    A hit names its section by anchor; a long section is indexed as several pieces, and
+    the one holding the hit's snippet is the matched one. None when the article changed
+    since it was indexed so that the section is gone."""
+    article = store.get(hit.id, hit.locale)
+    if article is None:
+        return None
+    pieces = [c for c in chunk_document(to_document(article)) if c.anchor == hit.anchor]
+    if not pieces:
+        return None
+    core = _plain_snippet(hit.snippet)[:80]
+    chosen = next((c for c in pieces if core and core in c.text), pieces[0])
+    return Passage(heading=chosen.heading, anchor=chosen.anchor, text=chosen.text)
 
 
 def hit_url(hit: Hit, reader_locale: str, *, external: bool = False) -> str:

@@ -120,3 +120,42 @@ def client(app):
 def runner(app):
     """A CLI runner for the app's commands."""
     return app.test_cli_runner()
+
+
+# -- the widget's API (issue 27): the fake embedder, the shop's origin listed --------------
+
+SHOP = "https://shop.example.com"
+
+
+@pytest.fixture(scope="session")
+def fake_index(tmp_path_factory):
+    """The test articles indexed with the fake embedder, once for the session."""
+    from indexer import SearchEngine
+    from portal.search import indexable
+    from portal.store import ArticleStore
+
+    index_dir = tmp_path_factory.mktemp("widget-index")
+    SearchEngine(index_dir, embedder="fake").build(indexable(ArticleStore(TEST_ARTICLES).load()))
+    return index_dir
+
+
+@pytest.fixture
+def widget_app(tmp_path, articles_dir, fake_index):
+    """An app with that index, the shop's origin listed, and an answer line of 0 (every
+    first hit answers) unless a test sets another."""
+    shutil.copytree(fake_index, tmp_path / "index")
+    return make_app(
+        tmp_path,
+        articles_dir,
+        f"sqlite:///{tmp_path / 'test.db'}",
+        EMBEDDER="fake",
+        WIDGET_ORIGINS=(SHOP,),
+        ANSWER_MIN_CONFIDENCE=0.0,
+        ANSWER_MIN_CROSS_LINGUAL=0.0,
+    )
+
+
+@pytest.fixture
+def api(widget_app):
+    """A test client of ``widget_app``."""
+    return widget_app.test_client()

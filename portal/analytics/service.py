@@ -33,7 +33,7 @@ from portal.search import normalize_query
 
 #: Searches made by customers (search page, contact form, public API); the agents' own
 #: panel searches say nothing about self-service and are left out.
-CUSTOMER_SIDES = ("customer", "form", "api", "email")
+CUSTOMER_SIDES = ("customer", "form", "api", "email", "widget")
 DEFAULT_LIMIT = 20
 MAX_PERIOD_DAYS = 366
 

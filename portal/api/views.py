@@ -15,14 +15,18 @@ from portal.i18n import locale_name
 from portal.rendering import render_markdown
 from portal.search import MAX_QUERY_CHARS, MAX_RESULTS, get_search, get_store, hit_url
 from portal.tickets.forms import TicketForm
-from portal.tickets.service import FilingError, file_ticket, private_url
+from portal.tickets.service import FilingError, clean_ids, file_ticket, private_url
 from portal.tickets.views import counts_as_filing, ticket_input
+from portal.widget.cors import add_cors_headers
 
 # Bookkeeping fields of the web form that API callers may not set directly.
 PRIVATE_FIELDS = ("submission_key", "suggested", "opened", "website")
+# The doors a caller of the public ticket API may name (the widget is one).
+API_CHANNELS = ("api", "widget")
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+bp.after_request(add_cors_headers)  # listed sites' pages may call the API (the widget)
 
 
 class BadRequest(Exception):
@@ -77,7 +81,8 @@ def _is_suggestion() -> bool:
     return request.args.get("suggest") == "1"
 
 
-def _locale_param(default: str | None = None) -> str:
+def locale_param(default: str | None = None) -> str:
+    """The ``locale`` query parameter, one the site serves (400 otherwise)."""
     store = get_store()
     locale = request.args.get("locale") or default or store.default_locale
     if locale not in store.locales:
@@ -105,7 +110,7 @@ def search():
     query = request.args.get("q", "")
     if len(query) > MAX_QUERY_CHARS:
         raise BadRequest(f"q must be at most {MAX_QUERY_CHARS} characters")
-    locale = _locale_param()
+    locale = locale_param()
     limit = _int_param("limit", 10, 1, MAX_RESULTS)
     offset = _int_param("offset", 0, 0, 10_000)
     category = request.args.get("category") or None
@@ -150,7 +155,7 @@ def search():
 def article(article_id: str):
     """One public article as JSON, in ``locale`` or the best available locale."""
     store = get_store()
-    locale = _locale_param()
+    locale = locale_param()
     page = article_page(store, article_id, locale)
     if page is None:
         abort(404)
@@ -163,6 +168,8 @@ def article(article_id: str):
         locale=found.locale,
         requested_locale=locale,
         fallback=page.is_fallback,
+        # The label of an article shown in another language than the one asked for.
+        locale_name=locale_name(found.locale, locale) if page.is_fallback else None,
         title=found.title,
         category=found.category,
         tags=list(found.tags),
@@ -179,13 +186,23 @@ def create_ticket():
     """File a ticket from another channel; same validation as the contact form.
 
     An ``Idempotency-Key`` header makes retries safe: the same key files one ticket.
+    ``channel`` is "api" (default) or "widget"; ``articles_shown`` lists the ids of the
+    articles the customer saw first (agents see them with the ticket).
     """
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return jsonify(errors={"body": "send a JSON object"}), 400
+    payload = dict(payload)
+    shown = payload.pop("articles_shown", [])
+    channel = payload.pop("channel", "api")
+    if channel not in API_CHANNELS:
+        return jsonify(errors={"channel": f"use one of: {', '.join(API_CHANNELS)}"}), 400
+    if not isinstance(shown, list) or not all(isinstance(i, str) for i in shown):
+        return jsonify(errors={"articles_shown": "must be a list of article ids"}), 400
     wrong_type = {k: "must be a string" for k, v in payload.items() if not isinstance(v, str)}
     fields = {k: v for k, v in payload.items() if isinstance(v, str) and k not in PRIVATE_FIELDS}
     fields.setdefault("locale", current_app.config["DEFAULT_LOCALE"])  # as search does
+    fields["suggested"] = ",".join(clean_ids(shown))  # agents see what the customer was shown
     idempotency_key = request.headers.get("Idempotency-Key", "")[:56]
     if idempotency_key:
         fields["submission_key"] = f"api:{idempotency_key}"
@@ -204,7 +221,7 @@ def create_ticket():
     if wrong_type or not valid:
         return jsonify(errors={**errors, **wrong_type}), 400
     try:
-        filed = file_ticket(ticket_input(form, channel="api"))
+        filed = file_ticket(ticket_input(form, channel=channel))
     except FilingError:
         return jsonify(error="could not store the ticket; try again"), 503, {"Retry-After": "30"}
     g.ticket_created = filed.created  # a retry under its key does not use up the limit
