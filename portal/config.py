@@ -136,6 +136,9 @@ def load_config() -> dict:
         # portal.widget.answers.AnswerConfig).
         "ANSWER_MIN_CONFIDENCE": _env("ANSWER_MIN_CONFIDENCE") or None,
         "ANSWER_MIN_CROSS_LINGUAL": _env("ANSWER_MIN_CROSS_LINGUAL") or None,
+        # Live replies in the widget (portal.widget.live.LiveConfig; unset: its defaults).
+        "LIVE_POLL_SECONDS": _env("LIVE_POLL_SECONDS") or None,
+        "LIVE_STREAM_SECONDS": _env("LIVE_STREAM_SECONDS") or None,
     }
 
 

@@ -62,7 +62,8 @@ def test_no_documented_operation_answers_hostile_values_with_a_server_error(api)
         if path.endswith("/inbound/email"):
             continue  # needs the provider's secret: tested in test_mail_inbound_webhook
         for value in HOSTILE:
-            url = path.replace("{article_id}", value.replace("/", "%2F") or "x")
+            safe = value.replace("/", "%2F") or "x"
+            url = path.replace("{article_id}", safe).replace("{token}", safe)
             params = {p["name"]: value for p in op.get("parameters", []) if p["in"] == "query"}
             headers = {
                 p["name"]: value.encode("ascii", "replace").decode()[:200]

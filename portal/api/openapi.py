@@ -203,6 +203,11 @@ def _schemas(locales: tuple[str, ...]) -> dict:
                 "degraded": {"type": ["string", "null"]},
             },
         },
+        "CustomerMessage": {
+            "type": "object",
+            "required": ["body"],
+            "properties": {"body": {"type": "string", "maxLength": LIMITS["description"]}},
+        },
         "AnswerFeedback": {
             "type": "object",
             "required": ["question", "article_id", "helpful"],
@@ -373,6 +378,59 @@ def openapi_document(server_url: str, locales: tuple[str, ...]) -> dict:
                         ),
                         "400": ERROR,
                         "429": LIMITED,
+                    },
+                }
+            },
+            "/api/v1/tickets/{token}/events": {
+                "get": {
+                    "operationId": "ticketEvents",
+                    "summary": "The ticket's conversation, live (Server-Sent Events).",
+                    "description": "Each `message` event carries JSON {id, author, html}; "
+                    "a stream ends after a few seconds and EventSource reconnects with "
+                    "Last-Event-ID.",
+                    "parameters": [
+                        {
+                            "name": "token",
+                            "in": "path",
+                            "required": True,
+                            "description": "The token of the ticket's private link.",
+                            "schema": {"type": "string"},
+                        },
+                        {"name": "after", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "Last-Event-ID", "in": "header", "schema": {"type": "string"}},
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "An event stream.",
+                            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                        },
+                        "404": _json(_ref("Error"), "No such ticket."),
+                        "429": LIMITED,
+                    },
+                }
+            },
+            "/api/v1/tickets/{token}/messages": {
+                "post": {
+                    "operationId": "ticketMessage",
+                    "summary": "The customer writes more in the ticket's conversation.",
+                    "parameters": [
+                        {
+                            "name": "token",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("CustomerMessage")}},
+                    },
+                    "responses": {
+                        "201": _json({"type": "object"}, "Stored ({id})."),
+                        "400": ERROR,
+                        "404": _json(_ref("Error"), "No such ticket."),
+                        "429": LIMITED,
+                        "503": _json(_ref("Error"), "Not stored; retry later."),
                     },
                 }
             },

@@ -4,14 +4,16 @@ documented in ``/api/v1/openapi.json``."""
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request, url_for
+from flask import Response, abort, current_app, jsonify, request, stream_with_context, url_for
 
 from portal import limits
 from portal.api.openapi import openapi_document
 from portal.api.views import BadRequest, bp
 from portal.search import get_store
-from portal.tickets.service import record_deflection
+from portal.tickets.forms import LIMITS
+from portal.tickets.service import FilingError, add_customer_reply, find_by_token, record_deflection
 from portal.widget.answers import MAX_QUESTION_CHARS, AnswerConfig, answer_question
+from portal.widget.live import LiveConfig, event_stream, parse_last_id
 from portal.widget.service import MAX_CONTEXT_CHARS, starting_articles
 from portal.widget.strings import widget_strings
 
@@ -114,3 +116,50 @@ def openapi():
     """The OpenAPI 3.1 description of the whole public API."""
     server = url_for("api.search", _external=True).removesuffix("/api/v1/search")
     return jsonify(openapi_document(server, get_store().locales))
+
+
+# Per visitor: a stream lasts LiveConfig.max_seconds and reconnects; replies are typed.
+LIVE_STREAM_LIMIT = "30/minute"
+LIVE_MESSAGE_LIMIT = "20/minute"
+
+
+def _ticket_for(token: str):
+    try:
+        ticket = find_by_token(token)
+    except FilingError:
+        abort(503)
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+@bp.get("/tickets/<token>/events")
+@limiter.limit(LIVE_STREAM_LIMIT)
+def ticket_events(token: str):
+    """The conversation of the ticket whose private link carries ``token``, live, as
+    Server-Sent Events (each ``message`` event: id, author, sanitized html)."""
+    ticket = _ticket_for(token)
+    after = parse_last_id(request.headers.get("Last-Event-ID") or request.args.get("after"))
+    stream = event_stream(
+        ticket.id, ticket.locale, after, LiveConfig.from_settings(current_app.config)
+    )
+    response = Response(stream_with_context(stream), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Accel-Buffering"] = "no"  # nginx: pass events on at once
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.post("/tickets/<token>/messages")
+@limiter.limit(LIVE_MESSAGE_LIMIT, methods=["POST"])
+def ticket_message(token: str):
+    """The customer writes more in the widget: ``{body}`` joins the ticket's conversation."""
+    ticket = _ticket_for(token)
+    body = _text_field(_json_object(), "body", LIMITS["description"])
+    if "\x00" in body:
+        raise BadRequest("body must not contain NUL characters")
+    try:
+        message = add_customer_reply(ticket, body)
+    except FilingError:
+        return jsonify(error="could not store the message; try again"), 503
+    return jsonify(id=message.id), 201

@@ -47,6 +47,12 @@ def widget_strings(locale: str) -> dict[str, str]:
             "send": _("Send to support"),
             "sent": _("Your request was sent. Reference: %(reference)s", reference="{reference}"),
             "follow": _("Follow your request"),
+            "conversation": _("Your conversation with support"),
+            "support": _("Support team"),
+            "you": _("You"),
+            "write_more": _("Write more"),
+            "send_more": _("Send"),
+            "live_note": _("Replies appear here as soon as support answers; we email you too."),
             "error": _("Something went wrong. Please try again in a moment."),
             "too_many": _("Too many requests. Please wait a minute and try again."),
         }

@@ -72,6 +72,10 @@
     ".article-body h1, .article-body h2, .article-body h3, .article-body h4 { font-size: 16px; margin: 14px 0 6px; }",
     ".answer { padding: 10px 12px; border-left: 4px solid #1f5fbf; background: #f4f7fc; border-radius: 4px; }",
     ".passage { margin: 6px 0; white-space: pre-line; }",
+    ".conversation { list-style: none; margin: 8px 0; padding: 0; }",
+    ".message { margin: 6px 0; padding: 8px 10px; border-radius: 8px; background: #f1f3f7; border: 0; }",
+    ".message.from-agent { background: #e8f0fc; }",
+    ".message-body p { margin: 4px 0 0; }",
     ".ask { border-top: 1px solid #e3e7ee; padding: 12px 16px; background: #fafbfd; }",
     ".error { color: #a11d1d; }",
     ".sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0,0,0,0); white-space: nowrap; border: 0; }",
@@ -437,6 +441,7 @@
   }
   function contactForm(container) {
     clear(container);
+    container.className = "section"; // the form and the conversation take the full width
     var key = Math.random().toString(36).slice(2) + Date.now().toString(36);
     var name = el("input", { type: "text", autocomplete: "name", required: true, maxlength: "120" });
     var email = el("input", { type: "email", autocomplete: "email", required: true, maxlength: "254" });
@@ -465,6 +470,8 @@
         clear(container);
         container.appendChild(el("p", { class: "sent", role: "status", text: t("sent").replace("{reference}", data.reference) }));
         container.appendChild(el("p", {}, [el("a", { class: "link", href: safeHref(data.url), target: "_blank", rel: "noopener", text: t("follow") })]));
+        var token = String(data.url || "").split("/tickets/")[1];
+        if (token && window.EventSource) conversation(container, token.split(/[?#]/)[0]);
       }).catch(function (error) {
         send.disabled = false;
         var fieldErrors = (error.data && error.data.errors) || {};
@@ -475,6 +482,44 @@
     });
     container.appendChild(form);
     name.focus();
+  }
+
+  // -- the conversation, live (Server-Sent Events; EventSource resumes by itself) -------
+  function conversation(container, token) {
+    var path = "/tickets/" + encodeURIComponent(token);
+    var log = el("ol", { class: "conversation", "aria-live": "polite", "aria-label": t("conversation") });
+    var seen = {};
+    var input = el("textarea", { id: "hc-more", rows: "2", maxlength: "5000" });
+    var send = el("button", { class: "btn", type: "submit", text: t("send_more") });
+    var form = el("form", { class: "more-form", novalidate: true }, [
+      el("label", { for: "hc-more", text: t("write_more") }), input, el("div", { class: "row" }, [send]),
+    ]);
+    container.appendChild(el("h3", { class: "section", text: t("conversation") }));
+    container.appendChild(el("p", { class: "muted", text: t("live_note") }));
+    container.appendChild(log);
+    container.appendChild(form);
+    var source = new EventSource(API + path + "/events");
+    source.addEventListener("message", function (event) {
+      var data;
+      try { data = JSON.parse(event.data); } catch (e) { return; }
+      if (seen[data.id]) return;
+      seen[data.id] = true;
+      var body = el("div", { class: "message-body" });
+      copySanitized(new DOMParser().parseFromString(data.html || "", "text/html").body, body);
+      log.appendChild(el("li", { class: "message " + (data.author === "agent" ? "from-agent" : "from-customer") }, [
+        el("strong", { text: data.author === "agent" ? t("support") : t("you") }), body,
+      ]));
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = input.value.trim();
+      if (!text) { input.focus(); return; }
+      send.disabled = true;
+      api(path + "/messages", { method: "POST", body: { body: text } })
+        .then(function () { input.value = ""; })
+        .catch(function (error) { form.appendChild(el("p", { class: "error", role: "alert", text: error.message })); })
+        .then(function () { send.disabled = false; });
+    });
   }
 
   // -- start --------------------------------------------------------------------------

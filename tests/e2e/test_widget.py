@@ -196,6 +196,7 @@ def test_ask_in_korean_get_the_passage_say_no_and_talk_to_a_person(
 
     # The fake embedder's scores are not real ones: every first hit answers here.
     live_app.config.update(ANSWER_MIN_CONFIDENCE=0.0, ANSWER_MIN_CROSS_LINGUAL=0.0)
+    live_app.config.update(LIVE_POLL_SECONDS=0.3, LIVE_STREAM_SECONDS=3)
     page = new_page(locale="ko-KR")
     page.goto(host_site.add("/ask.html", live_url, attrs="data-locale='ko'"))
     launcher(page).click()
@@ -231,6 +232,27 @@ def test_ask_in_korean_get_the_passage_say_no_and_talk_to_a_person(
         assert ticket.messages[0].body == "카드로 결제한 환불은 며칠 걸려요?"
         assert answered_id in ticket.suggested_articles  # the articles shown go with it
         assert reference_in(sent.inner_text()) == ticket.reference
+        # An agent answers: the customer's panel shows it live (Server-Sent Events).
+        from portal.models import TicketMessage
+
+        db.session.add(
+            TicketMessage(
+                ticket=ticket, author_type="agent", body="카드사 확인 후 **3~5영업일** 걸려요."
+            )
+        )
+        db.session.commit()
+    reply = dialog.locator(".conversation .from-agent")
+    reply.wait_for()
+    assert "3~5영업일" in reply.inner_text()
+    assert "고객센터" in reply.inner_text()
+    dialog.get_by_label("더 적기").fill("감사합니다. 기다릴게요.")
+    dialog.get_by_role("button", name="보내기", exact=True).click()
+    mine = dialog.locator(".conversation .from-customer", has_text="기다릴게요")
+    mine.wait_for()
+    page.screenshot(path="/tmp/ui/widget-live.png")
+    with live_app.app_context():
+        bodies = [m.body for m in db.session.execute(sa.select(Ticket)).scalar_one().messages]
+        assert bodies[-1] == "감사합니다. 기다릴게요."
 
 
 def reference_in(text: str) -> str:
