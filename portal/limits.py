@@ -65,6 +65,7 @@ class RateLimits:
     answers: str = "20/minute;300/hour"  # the answer bot (POST /api/v1/answers)
     answer_feedback: str = "30/minute"  # "Did this answer your question?"
     openapi: str = "60/minute"  # /api/v1/openapi.json
+    live_stream: str = "30/minute"  # the widget's live conversation (a stream reconnects each 20 s)
 
     @classmethod
     def from_environment(cls, env: Callable[[str], str | None]) -> RateLimits:

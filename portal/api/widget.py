@@ -118,11 +118,6 @@ def openapi():
     return jsonify(openapi_document(server, get_store().locales))
 
 
-# Per visitor: a stream lasts LiveConfig.max_seconds and reconnects; replies are typed.
-LIVE_STREAM_LIMIT = "30/minute"
-LIVE_MESSAGE_LIMIT = "20/minute"
-
-
 def _ticket_for(token: str):
     try:
         ticket = find_by_token(token)
@@ -134,7 +129,7 @@ def _ticket_for(token: str):
 
 
 @bp.get("/tickets/<token>/events")
-@limiter.limit(LIVE_STREAM_LIMIT)
+@limits.api_limit("live_stream")
 def ticket_events(token: str):
     """The conversation of the ticket whose private link carries ``token``, live, as
     Server-Sent Events (each ``message`` event: id, author, sanitized html)."""
@@ -151,7 +146,7 @@ def ticket_events(token: str):
 
 
 @bp.post("/tickets/<token>/messages")
-@limiter.limit(LIVE_MESSAGE_LIMIT, methods=["POST"])
+@limits.api_limit("reply", methods=["POST"])
 def ticket_message(token: str):
     """The customer writes more in the widget: ``{body}`` joins the ticket's conversation."""
     ticket = _ticket_for(token)
