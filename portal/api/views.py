@@ -9,6 +9,7 @@ from flask_babel import force_locale
 from werkzeug.datastructures import MultiDict
 
 from portal.extensions import csrf, limiter
+from portal.guards import reads_body
 from portal.help.service import article_page, article_url
 from portal.i18n import locale_name
 from portal.rendering import render_markdown
@@ -143,6 +144,7 @@ def article(article_id: str):
 
 
 @bp.post("/tickets")
+@reads_body
 @limiter.limit(FILING_LIMIT, deduct_when=counts_as_filing)
 def create_ticket():
     """File a ticket from another channel; same validation as the contact form.

@@ -15,6 +15,7 @@ from flask import Blueprint, abort, current_app, jsonify, request, send_file
 
 from portal.auth import role_required
 from portal.extensions import csrf, db, limiter
+from portal.guards import reads_body
 from portal.mail.inbound import IngestError, attachment_path, ingest, mail_dir
 from portal.models import InboundAttachment, InboundEmail
 
@@ -31,6 +32,7 @@ def _authorized() -> bool:
 
 
 @bp.post("/api/v1/inbound/email")
+@reads_body
 @limiter.limit("600/minute")
 def inbound_email():
     """Ingest one raw message posted by a mail provider (see the module docstring)."""
