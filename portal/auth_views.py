@@ -16,11 +16,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from portal.extensions import limiter
+from portal.guards import GuardedForm
 from portal.i18n import current_locale
 from portal.models import User
 from portal.users import authenticate, sign_out_everywhere
@@ -30,7 +30,7 @@ bp = Blueprint("auth", __name__)
 LOGIN_LIMIT = "10/minute;50/hour"
 
 
-class LoginForm(FlaskForm):
+class LoginForm(GuardedForm):
     """Email and password, both bounded (a malformed email simply fails to sign in)."""
 
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])

@@ -2,7 +2,8 @@
 
 - JSON nested deeper than Python can parse (it raised RecursionError: a 500) or carrying a
   NUL character (PostgreSQL refuses NUL in text, so it failed at insert: a 500).
-- NUL characters in a query parameter, for the same reason (forms refuse them per field).
+- NUL characters in a query parameter or a path (``/agent/tickets/%00``: the lookup failed on
+  PostgreSQL), for the same reason; forms refuse them per field (:class:`GuardedForm`).
 - A file sent where a form takes none (``curl -F body=@x``): the field then arrives as an
   upload, not as text, and the view's length check met ``None``. A view that takes files
   says so with :func:`accepts_files`.
@@ -22,8 +23,11 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import BadRequest
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.routing import IntegerConverter
+from wtforms.validators import ValidationError
 
 MAX_JSON_DEPTH = 32
 # PostgreSQL's INTEGER (the id columns): the smallest integer column of the databases used.
@@ -33,6 +37,28 @@ SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 class UnreadableInput(BadRequest):
     """A request refused here (the error pages show it in the visitor's language)."""
+
+
+class NoNul:
+    """A NUL character cannot be stored (PostgreSQL refuses it, even in a lookup): refuse it
+    with the field marked, keeping everything typed."""
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and "\x00" in field.data:
+            raise ValidationError(_l("Remove the invisible control character from this text."))
+
+
+class GuardedForm(FlaskForm):
+    """Every form of the site: each text field refuses NUL characters (:class:`NoNul`), so a
+    form nobody thought of (sign-in, agent reply, article editor) cannot take one to the
+    database; the page comes back with the field marked and the rest kept."""
+
+    def validate(self, extra_validators=None):
+        """Validate with :class:`NoNul` added to every field."""
+        extra = {name: [NoNul()] for name in self._fields}
+        for name, validators in (extra_validators or {}).items():
+            extra.setdefault(name, []).extend(validators)
+        return super().validate(extra_validators=extra)
 
 
 def accepts_files(view):
@@ -114,13 +140,15 @@ def _is_text_fields(value) -> bool:
 
 
 def refuse_unreadable_input():
-    """``before_request``: NUL characters in the URL's parameters, files where none are
+    """``before_request``: NUL characters in the URL (a 404 in the path), files where none are
     taken, or JSON a form cannot read: 400. Form fields are the forms' to check, so the page
     can come back filled in with the field marked (see ``portal.tickets.forms.NoNul``)."""
     for values in (request.args,):
         for key, value in values.items(multi=True):
             if "\x00" in key or "\x00" in value:
                 raise UnreadableInput("A field contains a NUL character.")
+    if any(isinstance(v, str) and "\x00" in v for v in (request.view_args or {}).values()):
+        raise NotFound()  # no page is named with a NUL character
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None or getattr(view, "reads_body", False):
         return  # no such page (routing answers 404 or 405), or a body the view reads itself

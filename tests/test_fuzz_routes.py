@@ -30,6 +30,7 @@ from werkzeug.routing import IntegerConverter, PathConverter
 
 from portal.customers import access
 from portal.extensions import db
+from portal.guards import is_unicode
 from portal.models import AccessLink, OutboxMessage, User
 from portal.tickets.service import TicketInput, file_ticket
 from portal.users import save_user
@@ -360,6 +361,21 @@ def _sign_in_customer(app) -> list[tuple[str, str]]:
     return [(c.key, c.value) for c in client._cookies.values()]
 
 
+def refuse_what_postgresql_refuses(conn, cursor, statement, parameters, context, many):
+    """SQLite stores NUL characters; PostgreSQL refuses them in text (and no database takes
+    a lone surrogate). Refusing both here makes the fuzzed SQLite app fail where PostgreSQL
+    would, without the fuzz paying for a server."""
+    pending = [parameters]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            pending.extend(value)
+        elif isinstance(value, str) and ("\x00" in value or not is_unicode(value)):
+            raise AssertionError(f"a database write PostgreSQL refuses: {value[:80]!r}")
+
+
 def build_site(tmp_path, articles_dir, built_index, **config) -> Site:
     """An app on SQLite with staff, a customer with tickets, an unused access link, a job."""
     from portal.jobs.queue import enqueue
@@ -373,6 +389,8 @@ def build_site(tmp_path, articles_dir, built_index, **config) -> Site:
         **config,
     )
     store = app.extensions["article_store"]
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", refuse_what_postgresql_refuses)
     with app.test_request_context():
         for role in ("agent", "writer", "admin"):
             save_user(f"{role}@example.com", PASSWORD, roles=(role,))

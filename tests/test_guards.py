@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Ticket
@@ -176,3 +177,71 @@ def test_the_mail_webhook_reads_its_own_body_whatever_its_content_type(app):
         headers={"Authorization": "Bearer s3cret", "Content-Type": "application/json"},
     )
     assert response.status_code == 202
+
+
+@pytest.fixture
+def nul_refused(app):
+    """The app's SQLite refusing NUL in any statement's text, as PostgreSQL does."""
+    from tests.test_fuzz_routes import refuse_what_postgresql_refuses
+
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", refuse_what_postgresql_refuses)
+    return app
+
+
+@pytest.mark.parametrize(
+    "role, path",
+    [
+        ("agent", "/agent/tickets/%00"),
+        ("agent", "/write/from-ticket/HM-%00"),
+        ("writer", "/write/en/%00/history"),
+        ("writer", "/write/en/reset-password%00/edit"),
+    ],
+)
+def test_a_nul_character_in_a_path_is_not_found_without_asking_the_database(
+    nul_refused, role, path
+):
+    assert signed_in(nul_refused, role).get(path).status_code == 404
+
+
+def test_a_nul_character_in_the_sign_in_form_is_refused_before_any_lookup(nul_refused):
+    client = nul_refused.test_client()
+    response = client.post("/login", data={"email": "kim\x00@example.com", "password": "x"})
+    assert response.status_code == 400
+
+
+def test_a_nul_character_in_an_agents_reply_is_refused_with_the_draft_kept(nul_refused):
+    from portal.tickets.service import TicketInput, file_ticket
+
+    with nul_refused.test_request_context():
+        reference = file_ticket(
+            TicketInput(
+                email="kim@example.com",
+                name="Kim",
+                subject="Where is my parcel",
+                description="It has not arrived yet, please help.",
+                locale="en",
+            )
+        ).ticket.reference
+    client = signed_in(nul_refused, "agent")
+    response = client.post(
+        f"/agent/tickets/{reference}/messages",
+        data={"body": "Your parcel left today\x00", "status": "pending", "send": "1"},
+    )
+    assert response.status_code == 400
+    assert "Your parcel left today" in response.get_data(as_text=True)
+
+
+def test_every_form_of_the_site_refuses_nul_characters(app):  # app: every form imported
+    from flask_wtf import FlaskForm
+
+    from portal.guards import GuardedForm
+
+    pending, forms = list(FlaskForm.__subclasses__()), []
+    while pending:
+        form = pending.pop()
+        pending.extend(form.__subclasses__())
+        if form.__module__.startswith("portal.") and form.__module__ != "portal.guards":
+            forms.append(form)
+    assert forms
+    assert [f.__qualname__ for f in forms if not issubclass(f, GuardedForm)] == []
