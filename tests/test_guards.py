@@ -182,7 +182,7 @@ def test_the_mail_webhook_reads_its_own_body_whatever_its_content_type(app):
 @pytest.fixture
 def nul_refused(app):
     """The app's SQLite refusing NUL in any statement's text, as PostgreSQL does."""
-    from tests.test_fuzz_routes import refuse_what_postgresql_refuses
+    from tests.conftest import refuse_what_postgresql_refuses
 
     with app.app_context():
         sa.event.listen(db.engine, "before_cursor_execute", refuse_what_postgresql_refuses)
