@@ -142,7 +142,7 @@ def _is_text_fields(value) -> bool:
 def refuse_unreadable_input():
     """``before_request``: NUL characters in the URL (a 404 in the path), files where none are
     taken, or JSON a form cannot read: 400. Form fields are the forms' to check, so the page
-    can come back filled in with the field marked (see ``portal.tickets.forms.NoNul``)."""
+    can come back filled in with the field marked (see :class:`GuardedForm`)."""
     for values in (request.args,):
         for key, value in values.items(multi=True):
             if "\x00" in key or "\x00" in value:
