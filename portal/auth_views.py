@@ -17,11 +17,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from portal import limits, login_throttle
+from portal.guards import GuardedForm
 from portal.i18n import current_locale
 from portal.models import User
 from portal.users import authenticate, sign_out_everywhere
@@ -29,7 +29,7 @@ from portal.users import authenticate, sign_out_everywhere
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(GuardedForm):
     """Email and password, both bounded (a malformed email simply fails to sign in)."""
 
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from portal import create_app
 from portal.extensions import db
+from portal.guards import is_unicode
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 DATA = Path(__file__).parent / "data"
@@ -64,6 +65,21 @@ def make_app(tmp_path: Path, articles_dir: Path, database_url: str, **overrides)
     with app.app_context():
         upgrade()
     return app
+
+
+def refuse_what_postgresql_refuses(conn, cursor, statement, parameters, context, many):
+    """SQLite stores NUL characters; PostgreSQL refuses them in text (and no database takes
+    a lone surrogate). Refusing both here makes the fuzzed SQLite app fail where PostgreSQL
+    would, without paying for a server (a ``before_cursor_execute`` listener)."""
+    pending = [parameters]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            pending.extend(value)
+        elif isinstance(value, str) and ("\x00" in value or not is_unicode(value)):
+            raise AssertionError(f"a statement PostgreSQL refuses: {value[:80]!r}")
 
 
 def drop_everything(app) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from portal.admin import background
 from portal.auth import require_role
+from portal.guards import GuardedForm
 from portal.i18n import local_time
 from portal.mail import held
 from portal.mail.inbound import IngestError
@@ -23,7 +23,7 @@ def admins_only():
     return require_role("admin")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(GuardedForm):
     """A button that changes something (CSRF-protected, no fields)."""
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from portal.extensions import db
+from portal.guards import database_id
 from portal.models import TICKET_STATUSES, Ticket, User, as_utc, utcnow
 
 STATUS_FILTERS = ("unsolved", *TICKET_STATUSES, "all")
@@ -51,7 +52,9 @@ def parse_filter(args: Mapping[str, str], locales: tuple[str, ...]) -> QueueFilt
     return QueueFilter(
         status=status if status in STATUS_FILTERS else "unsolved",
         locale=locale if locale in locales else "",
-        assignee=assignee if assignee in ASSIGNEE_FILTERS or assignee.isdigit() else "",
+        assignee=assignee
+        if assignee in ASSIGNEE_FILTERS or database_id(assignee) is not None
+        else "",
         sort=sort if sort in SORTS else "oldest",
         page=page,
     )
@@ -68,8 +71,8 @@ def _filtered(query: sa.Select, flt: QueueFilter, user: User) -> sa.Select:
         query = query.where(Ticket.assignee_id == user.id)
     elif flt.assignee == "none":
         query = query.where(Ticket.assignee_id.is_(None))
-    elif flt.assignee.isdigit():
-        query = query.where(Ticket.assignee_id == int(flt.assignee))
+    elif (assignee_id := database_id(flt.assignee)) is not None:
+        query = query.where(Ticket.assignee_id == assignee_id)
     return query
 
 

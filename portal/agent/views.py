@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _pl
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import BooleanField, HiddenField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -32,6 +31,7 @@ from portal.agent.replies import (
 from portal.auth import require_role
 from portal.auth_views import has_endpoint, safe_next
 from portal.extensions import db
+from portal.guards import GuardedForm
 from portal.i18n import current_locale, local_time, supported_locales
 from portal.rendering import render_markdown
 from portal.search import MAX_QUERY_CHARS, get_store
@@ -46,7 +46,7 @@ STATUS_LABELS = {
 STATUS_CHOICES = list(STATUS_LABELS.items())
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(GuardedForm):
     """A public reply (then a status) or an internal note, by which button was pressed."""
 
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=MAX_BODY_CHARS)])
@@ -55,14 +55,14 @@ class ReplyForm(FlaskForm):
     note = SubmitField(_l("Add internal note"))
 
 
-class StatusForm(FlaskForm):
+class StatusForm(GuardedForm):
     """Change a ticket's status without writing."""
 
     status = SelectField(_l("Status"), choices=STATUS_CHOICES)
     submit = SubmitField(_l("Change status"))
 
 
-class AssignForm(FlaskForm):
+class AssignForm(GuardedForm):
     """The "Assign to me" button; ``next`` brings the agent back where they were."""
 
     next = HiddenField()
@@ -102,7 +102,7 @@ def _ticket_or_404(reference: str):
     return ticket
 
 
-class NotificationForm(FlaskForm):
+class NotificationForm(GuardedForm):
     """Which ticket events email this agent."""
 
     notify_new_tickets = BooleanField(_l("Email me about every new request"))

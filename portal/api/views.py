@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal import api_keys, limits
 from portal.extensions import csrf
+from portal.guards import reads_body
 from portal.help.service import article_page, article_url
 from portal.i18n import locale_name
 from portal.rendering import render_markdown
@@ -181,6 +182,7 @@ def article(article_id: str):
 
 
 @bp.post("/tickets")
+@reads_body
 @limits.api_limit("tickets", deduct_when=counts_as_filing)
 def create_ticket():
     """File a ticket from another channel; same validation as the contact form.

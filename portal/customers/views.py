@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 
 from portal import limits
 from portal.customers import access
+from portal.guards import GuardedForm
 from portal.i18n import keep_locale_in_urls, pull_locale_from_url
 from portal.tickets import service
 from portal.tickets.forms import email_field
@@ -25,13 +25,13 @@ def _email_key() -> str:
     return "find-requests:" + access.normalize_email(request.form.get("email", ""))[:254]
 
 
-class FindForm(FlaskForm):
+class FindForm(GuardedForm):
     """The address to send the link to."""
 
     email = email_field()
 
 
-class ContinueForm(FlaskForm):
+class ContinueForm(GuardedForm):
     """The button that spends an emailed link (a POST, so link scanners cannot)."""
 
 
@@ -122,7 +122,7 @@ def download_data():
     return private_response(response)
 
 
-class EraseForm(FlaskForm):
+class EraseForm(GuardedForm):
     """Erasure is confirmed by typing the address it is about."""
 
     email = email_field()

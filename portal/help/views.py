@@ -21,13 +21,13 @@ from flask import (
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import AnyOf, Length, Optional
 
 from portal import limits
 from portal.auth_views import has_endpoint, safe_next
 from portal.customers.personal import personal_home, remember_viewed
+from portal.guards import GuardedForm
 from portal.help import feedback, service
 from portal.help.feedback import VISITOR_COOKIE
 from portal.i18n import (
@@ -155,7 +155,7 @@ def article(article_id: str):
     )
 
 
-class VoteForm(FlaskForm):
+class VoteForm(GuardedForm):
     """ "Was this helpful?": yes or no, and an optional short reason."""
 
     helpful = StringField(validators=[AnyOf(["yes", "no"])])

@@ -16,6 +16,7 @@ from flask import Blueprint, abort, current_app, jsonify, request, send_file
 from portal import limits
 from portal.auth import role_required
 from portal.extensions import csrf, db
+from portal.guards import reads_body
 from portal.mail.inbound import IngestError, attachment_path, ingest, mail_dir
 from portal.models import InboundAttachment, InboundEmail
 
@@ -32,6 +33,7 @@ def _authorized() -> bool:
 
 
 @bp.post("/api/v1/inbound/email")
+@reads_body
 @limits.limit("inbound_email")
 def inbound_email():
     """Ingest one raw message posted by a mail provider (see the module docstring)."""

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, make_response, render_template, request
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal import limits
+from portal.guards import GuardedForm
 from portal.satisfaction import service
 from portal.tickets.forms import NoNul
 
 bp = Blueprint("satisfaction", __name__)
 
 
-class RatingForm(FlaskForm):
+class RatingForm(GuardedForm):
     """Good or bad, and an optional comment."""
 
     score = RadioField(choices=[(s, s) for s in service.SCORES], validators=[DataRequired()])

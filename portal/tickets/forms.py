@@ -6,10 +6,10 @@ import re
 import uuid
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from portal.guards import GuardedForm
 from portal.tickets.service import LINE_BREAK_OR_CONTROL
 
 # The local part: RFC 5322 atoms (letters, digits and !#$%&'*+/=?^_`{|}~-; letters include
@@ -64,16 +64,7 @@ def email_field() -> StringField:
     )
 
 
-class NoNul:
-    """A NUL character cannot be stored (PostgreSQL refuses it): refuse it with the field
-    marked, keeping everything typed."""
-
-    def __call__(self, form, field):
-        if isinstance(field.data, str) and "\x00" in field.data:
-            raise ValidationError(_l("Remove the invisible control character from this text."))
-
-
-class TicketForm(FlaskForm):
+class TicketForm(GuardedForm):
     """Email, name, subject, description, category and locale; plus bookkeeping fields."""
 
     email = email_field()
@@ -101,7 +92,6 @@ class TicketForm(FlaskForm):
     description = TextAreaField(
         _l("How can we help?"),
         validators=[
-            NoNul(),
             DataRequired(_l("Describe your question or problem.")),
             Length(
                 min=MINIMUMS["description"],

@@ -15,16 +15,16 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from portal import errors, limits
+from portal.guards import GuardedForm
 from portal.i18n import keep_locale_in_urls, pull_locale_from_url
 from portal.search import MAX_QUERY_CHARS, get_store
 from portal.tickets import service
-from portal.tickets.forms import LIMITS, NoNul, TicketForm
+from portal.tickets.forms import LIMITS, TicketForm
 from portal.tickets.messages import render_message
 
 bp = Blueprint("tickets", __name__)
@@ -32,13 +32,12 @@ bp.url_value_preprocessor(pull_locale_from_url)
 bp.url_defaults(keep_locale_in_urls)
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(GuardedForm):
     """The customer's answer on their private page."""
 
     body = TextAreaField(
         "",
         validators=[
-            NoNul(),
             DataRequired(),
             Length(max=LIMITS["description"]),
         ],
@@ -207,7 +206,7 @@ def answered():
     return redirect(url_for("tickets.answered_thanks"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(GuardedForm):
     """One button (CSRF-protected): the POST that changes something."""
 
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from portal.guards import GuardedForm
 from portal.store import MAX_ARTICLE_BYTES, VERSION_KEYS, Article
 from portal.write.drafts import Draft, dump_extra, parse_extra, parse_tags
 
 VISIBILITY_LABELS = {"public": _l("Public (customers)"), "internal": _l("Internal (agents only)")}
 
 
-class ArticleForm(FlaskForm):
+class ArticleForm(GuardedForm):
     """Front-matter fields, the Markdown body, the version it was loaded from, and actions."""
 
     article_id = StringField(_l("Id"), validators=[DataRequired(), Length(max=80)])
@@ -86,7 +86,7 @@ class ArticleForm(FlaskForm):
         )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(GuardedForm):
     """A confirmed action on one version of an article (delete, restore)."""
 
     version = HiddenField()

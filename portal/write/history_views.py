@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.guards import database_id
 from portal.i18n import current_locale
 from portal.search import get_store
 from portal.write import revisions
@@ -87,7 +88,8 @@ def diff(article_locale: str, article_id: str):
         if key == "current":
             loaded = get_editor().load(article_id, article_locale) or abort(404)
             return _("current file"), loaded.text
-        found = revisions.get(int(key)) if key.isdigit() else None
+        number = database_id(key)
+        found = revisions.get(number) if number is not None else None
         if found is None or (found.article_id, found.locale) != (article_id, article_locale):
             abort(404)
         return _("revision %(number)s", number=found.id), found.content
