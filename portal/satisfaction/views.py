@@ -10,7 +10,6 @@ from wtforms.validators import DataRequired, Length, Optional
 from portal import limits
 from portal.guards import GuardedForm
 from portal.satisfaction import service
-from portal.tickets.forms import NoNul
 
 bp = Blueprint("satisfaction", __name__)
 
@@ -19,7 +18,7 @@ class RatingForm(GuardedForm):
     """Good or bad, and an optional comment."""
 
     score = RadioField(choices=[(s, s) for s in service.SCORES], validators=[DataRequired()])
-    comment = TextAreaField(validators=[NoNul(), Optional(), Length(max=service.MAX_COMMENT_CHARS)])
+    comment = TextAreaField(validators=[Optional(), Length(max=service.MAX_COMMENT_CHARS)])
 
 
 @bp.route("/tickets/rate/<token>", methods=["GET", "POST"])
