@@ -17,6 +17,7 @@
   const empty = document.getElementById("suggestions-empty");
   const template = document.getElementById("suggestion-template");
   const thanks = document.getElementById("answered-message");
+  const jump = document.getElementById("suggestion-jump");
   const suggested = form.querySelector("[name=suggested]");
   const opened = form.querySelector("[name=opened]");
   const csrf = form.querySelector("[name=csrf_token]");
@@ -54,11 +55,13 @@
   function clear() {
     list.replaceChildren();
     empty.hidden = false;
+    jump.hidden = true;
   }
 
   function show(results) {
     list.replaceChildren();
     empty.hidden = results.length > 0;
+    jump.hidden = results.length === 0;
     results.forEach(function (hit) {
       const item = template.content.firstElementChild.cloneNode(true);
       const link = item.querySelector(".suggestion-title");
