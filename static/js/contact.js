@@ -17,6 +17,7 @@
   const empty = document.getElementById("suggestions-empty");
   const template = document.getElementById("suggestion-template");
   const thanks = document.getElementById("answered-message");
+  const jump = document.getElementById("suggestion-jump");
   const suggested = form.querySelector("[name=suggested]");
   const opened = form.querySelector("[name=opened]");
   const csrf = form.querySelector("[name=csrf_token]");
@@ -55,6 +56,7 @@
     list.replaceChildren();
     empty.textContent = empty.dataset.idleText || empty.textContent;
     empty.hidden = false;
+    jump.hidden = true;
   }
 
   // Over the suggestion limit the server answers 429 with a message in the page's language
@@ -75,6 +77,7 @@
     list.replaceChildren();
     if (empty.dataset.idleText) empty.textContent = empty.dataset.idleText;
     empty.hidden = results.length > 0;
+    jump.hidden = results.length === 0;
     results.forEach(function (hit) {
       const item = template.content.firstElementChild.cloneNode(true);
       const link = item.querySelector(".suggestion-title");

@@ -37,6 +37,24 @@ def test_on_a_phone_the_suggestions_show_above_the_send_button(live_url, new_pag
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
 
 
+def test_on_a_phone_typing_the_subject_shows_that_suggestions_wait_below(live_url, new_page):
+    page = new_page(locale="ko-KR")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_url}/ko/contact")
+    jump = page.get_by_role("link", name="도움이 될 만한 도움말 보기")
+    expect(jump).to_be_hidden()  # nothing to see yet
+    page.get_by_label("제목").press_sequentially("비밀번호 재설정", delay=30)
+    expect(jump).to_be_visible()
+    page.screenshot(path="/tmp/ui/phone-contact-typing.png")
+    subject = page.get_by_label("제목").bounding_box()
+    link = jump.bounding_box()
+    # Right under the field being typed in, on the screen with it.
+    assert subject["y"] + subject["height"] <= link["y"] <= subject["y"] + subject["height"] + 60
+    assert link["y"] + link["height"] <= PHONE["height"]
+    jump.click()
+    expect(page.locator(".form-suggestion").first).to_be_in_viewport()
+
+
 def test_on_a_desktop_the_suggestions_stay_beside_the_form_and_send_still_files(
     live_app, live_url, new_page
 ):
@@ -46,6 +64,7 @@ def test_on_a_desktop_the_suggestions_stay_beside_the_form_and_send_still_files(
     page.get_by_label("이메일").fill("minji@example.com")
     page.get_by_label("이름").fill("김민지")
     type_a_question(page)
+    expect(page.locator("#suggestion-jump")).to_be_hidden()  # the column is in sight
     form = page.locator("#contact-form").bounding_box()
     panel = page.locator(".suggestions-panel").bounding_box()
     send = page.get_by_role("button", name="문의 접수하기").bounding_box()
