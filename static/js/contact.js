@@ -109,6 +109,7 @@
     fetch(form.dataset.answeredUrl, {
       method: "POST", body: data, headers: { Accept: "application/json" },
     }).then(function (response) {
+      if (response.status === 429) { limited(response); return; }  // says when to try again
       if (!response.ok) return;
       form.hidden = true;
       list.hidden = true;
