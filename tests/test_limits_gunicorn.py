@@ -119,3 +119,15 @@ def test_two_workers_check_no_more_wrong_passwords_than_the_limit(site):
     owner = Browser(site.url)
     form = {"csrf_token": owner.csrf(), "email": EMAIL, "password": PASSWORD}
     assert owner.request("/login", form)[0] == 429
+
+
+def test_an_api_key_has_its_own_limit_across_workers_and_stops_when_revoked(site):
+    created = site.cli("api-keys", "create", "partner-bot", "--limit", "5/minute")
+    secret = re.search(r"^hc_\S+$", created, re.M).group(0)
+    browser = Browser(site.url)
+    auth = {"Authorization": f"Bearer {secret}"}
+    statuses = [browser.request("/api/v1/search?q=x", headers=auth)[0] for _ in range(7)]
+    assert statuses == [200] * 5 + [429] * 2
+    site.cli("api-keys", "revoke", "partner-bot")
+    status, _headers, body = browser.request("/api/v1/search?q=x", headers=auth)
+    assert status == 401 and "invalid or revoked" in body

@@ -41,7 +41,7 @@ def test_an_address_that_guesses_is_stopped_the_right_password_too(tmp_path, art
     refused = sign_in(client)
     assert refused.status_code == 429
     seconds = int(refused.headers["Retry-After"])
-    assert 1 <= seconds <= 60
+    assert 1 <= seconds <= 61  # Redis adds a second: its TTL is rounded down
     html = refused.get_data(as_text=True)
     assert f"Too many sign-in attempts. Try again in {seconds} s." in html
     assert client.get("/agent/").status_code == 302  # not signed in

@@ -133,6 +133,7 @@
     fetch(form.dataset.answeredUrl, {
       method: "POST", body: data, headers: { Accept: "application/json" },
     }).then(function (response) {
+      if (response.status === 429) { limited(response); return; }  // says when to try again
       if (!response.ok) return;
       // The flow ends: no form, no heading over an empty list; the article the customer
       // chose stays (without its button) under the thanks, which takes the focus.
