@@ -7,7 +7,8 @@ results in the first 5 (what a borrowed article costs when it is not the answer)
 
 ``python -m bench.crosslingual_grid --data ../shared/data --field after_native_read_lag
 --values 0,0.05,0.1,0.15,0.2,1 --half tune``: choose on "tune", then run the chosen value
-and the old one once on "held-out" (``portal eval --half held-out`` gives the legs beside).
+and the old one once on "held-out" with ``--legs`` (each leg alone beside, as ``portal eval
+--half held-out`` reports them).
 """
 
 from __future__ import annotations

@@ -107,7 +107,7 @@ class CrossLingualConfig:
     and left 1.41 / 0.78 / 0.53 / 0.31 / 0.18 unrelated foreign results after the 49 Korean
     answers; 0.05 is the largest that clears those queries on the full sample site
     ("비번 까먹었어요": twin 0.395, customs 0.306). Measured once on the held-out halves:
-    English-only 272 -> 269 of 291 (MRR 0.816 -> 0.813), Korean answers 34 of 35 either way,
+    English-only 274 -> 271 of 291 (MRR 0.824 -> 0.820), Korean answers 34 of 35 either way,
     unrelated foreign results after them 1.80 -> 0.34 (docs/search-quality.md (19)).
 
     ``twin_lag`` (0.2), ``twin_lead`` (0.05), ``twin_natives`` (5): native and foreign
