@@ -33,8 +33,10 @@ def test_a_korean_search_answered_in_english_requests_a_translation(search_app):
 
 
 def test_borrowed_articles_after_a_native_answer_ask_for_no_translation(search_app):
+    # The English payment article is about cancelling a card payment: it follows the Korean
+    # refund answer (it reads as close; "카드 환불 언제 돼요" no longer borrows it).
     with search_app.test_request_context():
-        results = get_search().search("카드 환불 언제 돼요", locale="ko")
+        results = get_search().search("카드 결제 취소하면 환불 언제 들어와요", locale="ko")
         requests = db.session.scalars(db.select(TranslationRequest)).all()
     assert not results.hits[0].cross_lingual
     assert any(hit.cross_lingual for hit in results.hits)
@@ -50,7 +52,9 @@ def test_an_unrelated_english_article_does_not_follow_a_korean_answer(search_app
 
 
 def test_opening_a_borrowed_article_from_a_search_asks_for_its_translation(search_client):
-    page = search_client.get("/ko/search", query_string={"q": "카드 환불 언제 돼요"})
+    page = search_client.get(
+        "/ko/search", query_string={"q": "카드 결제 취소하면 환불 언제 들어와요"}
+    )
     link = re.search(r'href="(/ko/articles/payment-methods\?sl=[\w.-]+)[#"]', page.get_data(True))
     assert link, "the borrowed article is linked with the search it came from"
     assert search_client.get(link.group(1)).status_code == 200
@@ -58,7 +62,7 @@ def test_opening_a_borrowed_article_from_a_search_asks_for_its_translation(searc
     with search_client.application.app_context():
         requests = db.session.scalars(db.select(TranslationRequest)).all()
     assert [(r.article_id, r.source_locale, r.wanted_locale, r.query) for r in requests] == [
-        ("payment-methods", "en", "ko", "카드 환불 언제 돼요")
+        ("payment-methods", "en", "ko", "카드 결제 취소하면 환불 언제 들어와요")
     ]
 
 
