@@ -16,7 +16,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from portal.extensions import db
 
 ROLES = ("agent", "writer", "admin")
-TICKET_STATUSES = ("open", "pending", "solved")
+# "on_hold": the team waits on someone else (a carrier, the bank); customers see it as open.
+TICKET_STATUSES = ("open", "pending", "on_hold", "solved")
+UNSOLVED_STATUSES = ("open", "pending", "on_hold")
+PRIORITIES = ("low", "normal", "high", "urgent")
 CHANNELS = ("web", "email", "chat", "api")
 SIDES = ("customer", "form", "agent", "api", "email")
 
@@ -104,6 +107,11 @@ class Ticket(db.Model):
     channel = sa.Column(sa.String(16), nullable=False, default="web")
     status = sa.Column(sa.String(16), nullable=False, default="open", index=True)
     assignee_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
+    # The team a ticket belongs to (any agent may still be its assignee).
+    group_id = sa.Column(sa.Integer, sa.ForeignKey("groups.id"), nullable=True, index=True)
+    priority = sa.Column(
+        sa.String(16), nullable=False, default="normal", server_default="normal", index=True
+    )
     suggested_articles = sa.Column(sa.JSON, nullable=False, default=list)
     opened_articles = sa.Column(sa.JSON, nullable=False, default=list)
     created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
@@ -114,9 +122,18 @@ class Ticket(db.Model):
     follows_ticket_id = sa.Column(sa.Integer, sa.ForeignKey("tickets.id"), nullable=True)
 
     assignee = db.relationship("User")
+    group = db.relationship("Group")
     messages = db.relationship(
         "TicketMessage", back_populates="ticket", order_by="TicketMessage.id"
     )
+    tag_rows = db.relationship(
+        "TicketTag", order_by="TicketTag.tag", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def tags(self) -> list[str]:
+        """The ticket's tags, sorted (see :mod:`portal.agent.tags`)."""
+        return [row.tag for row in self.tag_rows]
 
 
 class TicketMessage(db.Model):
@@ -398,3 +415,43 @@ class AccessLink(db.Model):
     created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
     expires_at = sa.Column(sa.DateTime(timezone=True), nullable=False)
     used_at = sa.Column(sa.DateTime(timezone=True), nullable=True)
+
+
+group_members = sa.Table(
+    "group_members",
+    db.metadata,
+    sa.Column("group_id", sa.Integer, sa.ForeignKey("groups.id"), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), primary_key=True, index=True),
+)
+
+
+class Group(db.Model):
+    """A team of agents ("Billing", "Korean desk"): tickets are assigned to a group, an agent,
+    or both. See :mod:`portal.agent.groups`."""
+
+    __tablename__ = "groups"
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(sa.String(80), nullable=False, unique=True)
+    description = sa.Column(sa.String(300), nullable=False, default="", server_default="")
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    members = db.relationship("User", secondary=group_members, order_by="User.name")
+
+
+class TicketTag(db.Model):
+    """One tag on one ticket; tags are normalized (lower case, no spaces) before they get here."""
+
+    __tablename__ = "ticket_tags"
+    ticket_id = sa.Column(sa.Integer, sa.ForeignKey("tickets.id"), primary_key=True)
+    tag = sa.Column(sa.String(40), primary_key=True, index=True)
+
+
+class TicketRead(db.Model):
+    """The last message of a ticket an agent has seen: drives the "new customer message"
+    marker in the queue."""
+
+    __tablename__ = "ticket_reads"
+    ticket_id = sa.Column(sa.Integer, sa.ForeignKey("tickets.id"), primary_key=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), primary_key=True)
+    message_id = sa.Column(sa.Integer, nullable=False, default=0)
+    seen_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
