@@ -455,3 +455,37 @@ class TicketRead(db.Model):
     user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), primary_key=True)
     message_id = sa.Column(sa.Integer, nullable=False, default=0)
     seen_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Macro(db.Model):
+    """A saved reply with actions: one text per locale (see :class:`MacroText`), and what
+    applying it also sets on the ticket (status, priority, tags). See :mod:`portal.agent.macros`."""
+
+    __tablename__ = "macros"
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(sa.String(120), nullable=False, unique=True)
+    active = sa.Column(sa.Boolean, nullable=False, default=True, server_default=sa.true())
+    set_status = sa.Column(sa.String(16), nullable=True)
+    set_priority = sa.Column(sa.String(16), nullable=True)
+    add_tags = sa.Column(sa.JSON, nullable=False, default=list)
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    texts = db.relationship(
+        "MacroText", order_by="MacroText.locale", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def text_for(self, locale: str) -> str | None:
+        """The macro's text in ``locale``, if it has one."""
+        return next((t.body for t in self.texts if t.locale == locale), None)
+
+
+class MacroText(db.Model):
+    """A macro's Markdown in one locale."""
+
+    __tablename__ = "macro_texts"
+    __table_args__ = (sa.UniqueConstraint("macro_id", "locale"),)
+    id = sa.Column(sa.Integer, primary_key=True)
+    macro_id = sa.Column(sa.Integer, sa.ForeignKey("macros.id"), nullable=False, index=True)
+    locale = sa.Column(sa.String(16), nullable=False)
+    body = sa.Column(sa.Text, nullable=False)

@@ -55,3 +55,7 @@ def resend_mail(outbox_id: int):
     else:
         flash(_("That email is not waiting for a decision."), "error")
     return redirect(url_for("admin.jobs"))
+
+
+# The other admin pages add their routes to ``bp`` (imported last: they import it).
+from portal.admin import macro_views  # noqa: E402,F401

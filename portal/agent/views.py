@@ -22,6 +22,13 @@ from portal.agent.bulk import BulkChange, BulkError, apply_bulk
 from portal.agent.collision import latest_message_id, newer_messages
 from portal.agent.forms import PRIORITY_LABELS, BulkForm, PropertiesForm
 from portal.agent.groups import all_groups, get_group
+from portal.agent.macros import (
+    MacroError,
+    apply_actions,
+    apply_macro,
+    get_macro,
+    usable_macros,
+)
 from portal.agent.panel import panel_search, suggestions
 from portal.agent.replies import (
     MAX_BODY_CHARS,
@@ -61,6 +68,14 @@ class ReplyForm(FlaskForm):
     # The newest message the writer saw: a newer one holds the reply back (see .collision).
     seen = HiddenField()
     send_anyway = SubmitField(_l("Send anyway"))
+    # The macro applied to this draft: its priority and tags are saved with the message.
+    macro = HiddenField()
+
+
+class MacroForm(FlaskForm):
+    """The macro picker inside the reply form (posted with the draft)."""
+
+    macro_choice = SelectField(_l("Macro"), coerce=str)
 
 
 class StatusForm(FlaskForm):
@@ -169,6 +184,7 @@ def _render_ticket(
     *,
     properties_form: PropertiesForm | None = None,
     collided=(),
+    applied=None,
 ):
     if not reply_form.seen.data or collided:
         reply_form.seen.data = str(latest_message_id(ticket))
@@ -182,6 +198,8 @@ def _render_ticket(
             assign_form=AssignForm(next=url_for(".ticket", reference=ticket.reference)),
             properties_form=properties_form or _properties_form(ticket),
             collided=collided,
+            applied=applied,
+            macros=usable_macros(),
             panel=suggestions(ticket),
             render_reply=render_reply,
         ),
@@ -213,6 +231,9 @@ def reply(reference: str):
         if collided:
             return _render_ticket(ticket, form, 409, collided=collided)
     try:
+        macro = get_macro(int(form.macro.data)) if (form.macro.data or "").isdigit() else None
+        if macro is not None:
+            apply_actions(macro, ticket)  # committed by add_reply, with the message
         add_reply(
             ticket,
             current_user,
@@ -220,7 +241,8 @@ def reply(reference: str):
             internal=internal,
             status=None if internal else form.status.data,
         )
-    except ReplyError as exc:
+    except (ReplyError, TagError, tickets.AssignError) as exc:
+        db.session.rollback()
         form.body.errors = [*form.body.errors, str(exc)]
         return _render_ticket(ticket, form, 400)
     tickets.mark_seen(ticket, current_user)
@@ -250,6 +272,32 @@ def assign(reference: str):
     tickets.assign(ticket, current_user)
     flash(_("%(reference)s is assigned to you.", reference=ticket.reference), "success")
     return redirect(safe_next(form.next.data) or url_for(".ticket", reference=reference))
+
+
+@bp.post("/tickets/<reference>/macro")
+def macro(reference: str):
+    """Apply a macro to the draft: its text (for the ticket's locale) is added to the reply
+    box and its status preselected; nothing is saved or sent yet."""
+    ticket = _ticket_or_404(reference)
+    picker = MacroForm()
+    picker.macro_choice.choices = [(str(m.id), m.name) for m in usable_macros()]
+    form = ReplyForm()
+    form.body.errors = []
+    if not picker.validate_on_submit():
+        form.body.errors = [_("Choose a macro to apply.")]
+        return _render_ticket(ticket, form, 400)
+    found = get_macro(int(picker.macro_choice.data))
+    try:
+        applied = apply_macro(found, ticket, current_user)
+    except MacroError as exc:
+        form.body.errors = [str(exc)]
+        return _render_ticket(ticket, form, 400)
+    draft = (form.body.data or "").rstrip()
+    form.body.data = f"{draft}\n\n{applied.text}" if draft else applied.text
+    if applied.status:
+        form.status.data = applied.status
+    form.macro.data = str(applied.macro_id)
+    return _render_ticket(ticket, form, applied=applied)
 
 
 @bp.post("/tickets/<reference>/properties")
