@@ -39,11 +39,12 @@ from portal.agent.replies import (
     render_reply,
 )
 from portal.agent.tags import TagError, known_tags, parse_tags, set_tags
+from portal.agent.ticket_search import parse_search, search_tickets
 from portal.auth import require_role
 from portal.auth_views import has_endpoint, safe_next
 from portal.extensions import db, limiter
 from portal.i18n import current_locale, local_time, supported_locales
-from portal.models import User
+from portal.models import CHANNELS, User
 from portal.rendering import render_markdown
 from portal.search import MAX_QUERY_CHARS, get_store
 
@@ -359,6 +360,24 @@ def bulk():
         return redirect(back)
     flash(ngettext("%(num)d ticket changed.", "%(num)d tickets changed.", len(changed)), "success")
     return redirect(back)
+
+
+@bp.get("/find")
+@limiter.limit("120/minute")
+def find():
+    """Ticket search: words in subject, messages and customer, with filters."""
+    flt, ignored = parse_search(request.args)
+    return render_template(
+        "agent/find.html",
+        locale=current_locale(),
+        flt=flt,
+        ignored=ignored,
+        results=search_tickets(flt),
+        agents=tickets.staff(),
+        groups=all_groups(),
+        tags=known_tags(),
+        channels=CHANNELS,
+    )
 
 
 @bp.get("/articles/<article_locale>/<article_id>")
