@@ -15,7 +15,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.extensions import db
 
-ROLES = ("agent", "writer", "admin")
+# A manager sees analytics without working tickets; an admin holds every role.
+ROLES = ("agent", "writer", "manager", "admin")
 # "on_hold": the team waits on someone else (a carrier, the bank); customers see it as open.
 TICKET_STATUSES = ("open", "pending", "on_hold", "solved")
 UNSOLVED_STATUSES = ("open", "pending", "on_hold")
@@ -40,7 +41,7 @@ def new_session_token() -> str:
 
 
 class User(UserMixin, db.Model):
-    """A staff member: agent, writer and/or admin. Customers have no accounts."""
+    """A staff member: agent, writer, manager and/or admin. Customers have no accounts."""
 
     __tablename__ = "users"
     id = sa.Column(sa.Integer, primary_key=True)

@@ -58,4 +58,4 @@ def resend_mail(outbox_id: int):
 
 
 # The other admin pages add their routes to ``bp`` (imported last: they import it).
-from portal.admin import macro_views  # noqa: E402,F401
+from portal.admin import macro_views, staff_views  # noqa: E402,F401
