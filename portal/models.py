@@ -100,7 +100,7 @@ class Ticket(db.Model):
     reference = sa.Column(sa.String(20), unique=True, nullable=False)
     token_hash = sa.Column(sa.String(64), unique=True, nullable=False)
     submission_key = sa.Column(sa.String(64), unique=True, nullable=True)
-    email = sa.Column(sa.String(254), nullable=False)
+    email = sa.Column(sa.String(254), nullable=False, index=True)
     name = sa.Column(sa.String(120), nullable=False)
     subject = sa.Column(sa.String(200), nullable=False)
     category = sa.Column(sa.String(64), nullable=True)

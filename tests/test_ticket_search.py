@@ -212,3 +212,11 @@ def test_the_search_page_speaks_korean(app):
     sign_in(client, "agent@example.com")
     korean = page_text(client.get("/agent/find?q=x", headers={"Accept-Language": "ko"}))
     assert "티켓 찾기" in korean and "일치하는 티켓이 없습니다." in korean
+
+
+def test_past_the_count_limit_the_page_says_more_than(tickets, monkeypatch):
+    from portal.agent import ticket_search
+
+    monkeypatch.setattr(ticket_search, "COUNT_LIMIT", 2)
+    page = search_tickets(SearchFilter(status="unsolved"), page_size=1)
+    assert (page.total, page.capped, page.pages) == (2, True, 2)

@@ -4,7 +4,8 @@ name and address, with filters (status, group, assignee, tag, channel, dates).
 Words are matched by the database's own full-text index, as word prefixes ("환불" finds
 "환불은", "refund" finds "refunds"), every word somewhere in the ticket:
 
-* SQLite: FTS5 tables ``ticket_fts`` and ``message_fts``, kept in step by triggers
+* SQLite: one FTS5 document per ticket (``ticket_fts``: subject, customer, every
+  message's body), kept in step by triggers
   (migration desk0003; :func:`rebuild_sqlite_index` puts them back, e.g. after a later
   migration rebuilt the ``tickets`` table in SQLite's batch mode, which drops triggers);
 * PostgreSQL: GIN indexes over ``to_tsvector('simple', ...)``, queried with the same
@@ -39,6 +40,9 @@ from portal.models import (
 MAX_TERMS = 8
 MAX_QUERY_CHARS = 200
 PAGE_SIZE = 50
+# Counting every match of a common word costs more than finding the first page: past this
+# many the page says "more than" (bench/ticket_search_bench.py).
+COUNT_LIMIT = 1000
 _WORD = re.compile(r"[\w@.+-]+")
 _HAS_WORD_CHAR = re.compile(r"[^\W_]")
 _REFERENCE = re.compile(r"^T-[0-9A-Z]{4,16}$", re.IGNORECASE)
@@ -53,32 +57,44 @@ SQLITE_TRIGGERS = (
     "message_fts_delete",
 )
 SQLITE_INDEX = [
-    "CREATE VIRTUAL TABLE ticket_fts USING fts5(subject, email, name, tokenize='unicode61')",
-    "CREATE VIRTUAL TABLE message_fts USING fts5(body, ticket_id UNINDEXED, tokenize='unicode61')",
-    "INSERT INTO ticket_fts(rowid, subject, email, name) "
-    "SELECT id, subject, email, name FROM tickets",
-    "INSERT INTO message_fts(rowid, body, ticket_id) SELECT id, body, ticket_id FROM ticket_messages",
+    "CREATE VIRTUAL TABLE ticket_fts USING fts5(subject, email, name, body, tokenize='unicode61')",
+    "INSERT INTO ticket_fts(rowid, subject, email, name, body) "
+    "SELECT t.id, t.subject, t.email, t.name, "
+    "coalesce((SELECT group_concat(m.body, ' ') FROM ticket_messages m WHERE m.ticket_id = t.id), '') "
+    "FROM tickets t",
     """CREATE TRIGGER ticket_fts_insert AFTER INSERT ON tickets BEGIN
-         INSERT INTO ticket_fts(rowid, subject, email, name)
-         VALUES (new.id, new.subject, new.email, new.name);
+         INSERT INTO ticket_fts(rowid, subject, email, name, body)
+         VALUES (new.id, new.subject, new.email, new.name, '');
        END""",
     """CREATE TRIGGER ticket_fts_update AFTER UPDATE OF subject, email, name ON tickets BEGIN
          DELETE FROM ticket_fts WHERE rowid = old.id;
-         INSERT INTO ticket_fts(rowid, subject, email, name)
-         VALUES (new.id, new.subject, new.email, new.name);
+         INSERT INTO ticket_fts(rowid, subject, email, name, body)
+         VALUES (new.id, new.subject, new.email, new.name, coalesce(
+           (SELECT group_concat(m.body, ' ') FROM ticket_messages m WHERE m.ticket_id = new.id), ''));
        END""",
     """CREATE TRIGGER ticket_fts_delete AFTER DELETE ON tickets BEGIN
          DELETE FROM ticket_fts WHERE rowid = old.id;
        END""",
     """CREATE TRIGGER message_fts_insert AFTER INSERT ON ticket_messages BEGIN
-         INSERT INTO message_fts(rowid, body, ticket_id) VALUES (new.id, new.body, new.ticket_id);
+         DELETE FROM ticket_fts WHERE rowid = new.ticket_id;
+         INSERT INTO ticket_fts(rowid, subject, email, name, body)
+         SELECT t.id, t.subject, t.email, t.name, coalesce(
+           (SELECT group_concat(m.body, ' ') FROM ticket_messages m WHERE m.ticket_id = t.id), '')
+         FROM tickets t WHERE t.id = new.ticket_id;
        END""",
     """CREATE TRIGGER message_fts_update AFTER UPDATE OF body ON ticket_messages BEGIN
-         DELETE FROM message_fts WHERE rowid = old.id;
-         INSERT INTO message_fts(rowid, body, ticket_id) VALUES (new.id, new.body, new.ticket_id);
+         DELETE FROM ticket_fts WHERE rowid = new.ticket_id;
+         INSERT INTO ticket_fts(rowid, subject, email, name, body)
+         SELECT t.id, t.subject, t.email, t.name, coalesce(
+           (SELECT group_concat(m.body, ' ') FROM ticket_messages m WHERE m.ticket_id = t.id), '')
+         FROM tickets t WHERE t.id = new.ticket_id;
        END""",
     """CREATE TRIGGER message_fts_delete AFTER DELETE ON ticket_messages BEGIN
-         DELETE FROM message_fts WHERE rowid = old.id;
+         DELETE FROM ticket_fts WHERE rowid = old.ticket_id;
+         INSERT INTO ticket_fts(rowid, subject, email, name, body)
+         SELECT t.id, t.subject, t.email, t.name, coalesce(
+           (SELECT group_concat(m.body, ' ') FROM ticket_messages m WHERE m.ticket_id = t.id), '')
+         FROM tickets t WHERE t.id = old.ticket_id;
        END""",
 ]
 
@@ -135,6 +151,7 @@ class SearchPage:
     page: int
     pages: int
     mode: str
+    capped: bool = False  # True when there are more than ``total`` (= COUNT_LIMIT) matches
     errors: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -195,20 +212,14 @@ def _pg_term(term: str) -> str:
     return "'" + term.replace("'", "").replace("\\", "") + "':*"
 
 
-def _sqlite_ids(term: str, n: int) -> sa.Select:
-    """Ids of tickets with ``term`` in the header or a message (FTS5)."""
-    expr = sa.bindparam(f"t{n}", _fts5_term(term))
-    header = (
-        sa.select(sa.literal_column("rowid").label("id"))
+def _sqlite_ids(terms: tuple[str, ...]) -> sa.Select:
+    """Ids of tickets with every term somewhere (one FTS5 MATCH over the ticket's document)."""
+    expr = sa.bindparam("fts_query", " AND ".join(_fts5_term(t) for t in terms))
+    return (
+        sa.select(sa.literal_column("rowid"))
         .select_from(sa.table("ticket_fts"))
         .where(sa.literal_column("ticket_fts").op("MATCH")(expr))
     )
-    body = (
-        sa.select(sa.literal_column("ticket_id").label("id"))
-        .select_from(sa.table("message_fts"))
-        .where(sa.literal_column("message_fts").op("MATCH")(expr))
-    )
-    return sa.union(header, body)
 
 
 def _pg_ids(term: str, n: int) -> sa.Select:
@@ -244,7 +255,7 @@ def sqlite_index_ready(connection) -> bool:
             sa.text("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
         ).scalars()
     )
-    return {"ticket_fts", "message_fts", *SQLITE_TRIGGERS} <= names
+    return {"ticket_fts", *SQLITE_TRIGGERS} <= names
 
 
 def search_mode() -> str:
@@ -269,7 +280,6 @@ def rebuild_sqlite_index() -> None:
     with db.engine.begin() as conn:
         for name in SQLITE_TRIGGERS:
             conn.execute(sa.text(f"DROP TRIGGER IF EXISTS {name}"))
-        conn.execute(sa.text("DROP TABLE IF EXISTS message_fts"))
         conn.execute(sa.text("DROP TABLE IF EXISTS ticket_fts"))
         for statement in SQLITE_INDEX:
             conn.execute(sa.text(statement))
@@ -284,18 +294,19 @@ def build_query(flt: SearchFilter, mode: str) -> sa.Select:
     """The SELECT of tickets matching ``flt`` (unordered)."""
     query = sa.select(Ticket)
     terms = flt.terms
-    exact = [t for t in terms if _REFERENCE.match(t) or ("@" in t and "." in t)]
-    if terms:
-        if mode == "fulltext":
-            matcher = _pg_ids if db.engine.dialect.name == "postgresql" else _sqlite_ids
-            # One IN per word (SQLite has no parenthesized INTERSECT): every word somewhere.
-            words = sa.and_(*[Ticket.id.in_(matcher(t, n)) for n, t in enumerate(terms)])
-        else:
+    if len(terms) == 1 and _REFERENCE.match(terms[0]):
+        # A reference names one ticket: the unique index answers, no text search needed.
+        query = query.where(Ticket.reference == terms[0].upper())
+    elif terms:
+        if mode != "fulltext":
             words = sa.and_(*[_like_condition(t) for t in terms])
-        if exact and len(terms) == 1:
-            words = sa.or_(
-                words, sa.func.lower(Ticket.reference) == exact[0], Ticket.email == exact[0]
-            )
+        elif db.engine.dialect.name == "postgresql":
+            # One IN per word: every word in the subject, the customer or some message.
+            words = sa.and_(*[Ticket.id.in_(_pg_ids(t, n)) for n, t in enumerate(terms)])
+        else:
+            words = Ticket.id.in_(_sqlite_ids(terms))
+        if len(terms) == 1 and "@" in terms[0]:
+            words = sa.or_(words, Ticket.email == terms[0])
         query = query.where(words)
     if flt.status == "unsolved":
         query = query.where(Ticket.status.in_(UNSOLVED_STATUSES))
@@ -325,7 +336,10 @@ def search_tickets(
     if flt.empty:
         return SearchPage(tickets=(), total=0, page=1, pages=1, mode=mode)
     query = build_query(flt, mode)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    counted = query.with_only_columns(Ticket.id).limit(COUNT_LIMIT + 1).subquery()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(counted)) or 0
+    capped = total > COUNT_LIMIT
+    total = min(total, COUNT_LIMIT)
     pages = max(1, -(-total // page_size))
     page = min(flt.page, pages)
     rows = db.session.scalars(
@@ -333,4 +347,6 @@ def search_tickets(
         .limit(page_size)
         .offset((page - 1) * page_size)
     )
-    return SearchPage(tickets=tuple(rows), total=total, page=page, pages=pages, mode=mode)
+    return SearchPage(
+        tickets=tuple(rows), total=total, page=page, pages=pages, mode=mode, capped=capped
+    )

@@ -4,9 +4,9 @@ Revision ID: desk0003
 Revises: desk0002
 Create Date: 2026-12-07 17:00:00.000000
 
-SQLite: two FTS5 tables (``ticket_fts`` keyed by ticket id: subject, email, name;
-``message_fts`` keyed by message id: body, ticket id) kept in step by triggers, filled from
-the existing rows. PostgreSQL: GIN indexes over ``to_tsvector('simple', ...)`` expressions
+SQLite: one FTS5 document per ticket (``ticket_fts``, rowid = ticket id: subject, email,
+name, and the bodies of all its messages), kept in step by triggers and filled from the
+existing rows, so every word of a query is matched by FTS5 itself in one lookup. PostgreSQL: GIN indexes over ``to_tsvector('simple', ...)`` expressions
 of the same columns, which need no upkeep. The 'simple' configuration (no stemming) treats
 Korean and English alike; queries match word prefixes ("환불" finds "환불은").
 See :mod:`portal.agent.ticket_search`, which names these expressions once.
@@ -21,31 +21,44 @@ branch_labels = None
 depends_on = None
 
 SQLITE_UP = [
-    "CREATE VIRTUAL TABLE ticket_fts USING fts5(subject, email, name, tokenize='unicode61')",
-    "CREATE VIRTUAL TABLE message_fts USING fts5(body, ticket_id UNINDEXED, tokenize='unicode61')",
-    "INSERT INTO ticket_fts(rowid, subject, email, name) SELECT id, subject, email, name FROM tickets",
-    "INSERT INTO message_fts(rowid, body, ticket_id) SELECT id, body, ticket_id FROM ticket_messages",
+    "CREATE VIRTUAL TABLE ticket_fts USING fts5(subject, email, name, body, tokenize='unicode61')",
+    "INSERT INTO ticket_fts(rowid, subject, email, name, body) "
+    "SELECT t.id, t.subject, t.email, t.name, "
+    "coalesce((SELECT group_concat(m.body, ' ') FROM ticket_messages m WHERE m.ticket_id = t.id), '') "
+    "FROM tickets t",
     """CREATE TRIGGER ticket_fts_insert AFTER INSERT ON tickets BEGIN
-         INSERT INTO ticket_fts(rowid, subject, email, name)
-         VALUES (new.id, new.subject, new.email, new.name);
+         INSERT INTO ticket_fts(rowid, subject, email, name, body)
+         VALUES (new.id, new.subject, new.email, new.name, '');
        END""",
     """CREATE TRIGGER ticket_fts_update AFTER UPDATE OF subject, email, name ON tickets BEGIN
          DELETE FROM ticket_fts WHERE rowid = old.id;
-         INSERT INTO ticket_fts(rowid, subject, email, name)
-         VALUES (new.id, new.subject, new.email, new.name);
+         INSERT INTO ticket_fts(rowid, subject, email, name, body)
+         VALUES (new.id, new.subject, new.email, new.name, coalesce(
+           (SELECT group_concat(m.body, ' ') FROM ticket_messages m WHERE m.ticket_id = new.id), ''));
        END""",
     """CREATE TRIGGER ticket_fts_delete AFTER DELETE ON tickets BEGIN
          DELETE FROM ticket_fts WHERE rowid = old.id;
        END""",
     """CREATE TRIGGER message_fts_insert AFTER INSERT ON ticket_messages BEGIN
-         INSERT INTO message_fts(rowid, body, ticket_id) VALUES (new.id, new.body, new.ticket_id);
+         DELETE FROM ticket_fts WHERE rowid = new.ticket_id;
+         INSERT INTO ticket_fts(rowid, subject, email, name, body)
+         SELECT t.id, t.subject, t.email, t.name, coalesce(
+           (SELECT group_concat(m.body, ' ') FROM ticket_messages m WHERE m.ticket_id = t.id), '')
+         FROM tickets t WHERE t.id = new.ticket_id;
        END""",
     """CREATE TRIGGER message_fts_update AFTER UPDATE OF body ON ticket_messages BEGIN
-         DELETE FROM message_fts WHERE rowid = old.id;
-         INSERT INTO message_fts(rowid, body, ticket_id) VALUES (new.id, new.body, new.ticket_id);
+         DELETE FROM ticket_fts WHERE rowid = new.ticket_id;
+         INSERT INTO ticket_fts(rowid, subject, email, name, body)
+         SELECT t.id, t.subject, t.email, t.name, coalesce(
+           (SELECT group_concat(m.body, ' ') FROM ticket_messages m WHERE m.ticket_id = t.id), '')
+         FROM tickets t WHERE t.id = new.ticket_id;
        END""",
     """CREATE TRIGGER message_fts_delete AFTER DELETE ON ticket_messages BEGIN
-         DELETE FROM message_fts WHERE rowid = old.id;
+         DELETE FROM ticket_fts WHERE rowid = old.ticket_id;
+         INSERT INTO ticket_fts(rowid, subject, email, name, body)
+         SELECT t.id, t.subject, t.email, t.name, coalesce(
+           (SELECT group_concat(m.body, ' ') FROM ticket_messages m WHERE m.ticket_id = t.id), '')
+         FROM tickets t WHERE t.id = old.ticket_id;
        END""",
 ]
 SQLITE_DOWN = [
@@ -55,7 +68,6 @@ SQLITE_DOWN = [
     "DROP TRIGGER IF EXISTS ticket_fts_delete",
     "DROP TRIGGER IF EXISTS ticket_fts_update",
     "DROP TRIGGER IF EXISTS ticket_fts_insert",
-    "DROP TABLE IF EXISTS message_fts",
     "DROP TABLE IF EXISTS ticket_fts",
 ]
 # Must stay identical to the expressions in portal/agent/ticket_search.py (index use).
@@ -77,6 +89,8 @@ def _run(statements):
 
 
 def upgrade():
+    # A customer's tickets by address (search, "find my requests"): both databases.
+    op.create_index('ix_tickets_email', 'tickets', ['email'])
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
         _run(SQLITE_UP)
@@ -90,3 +104,4 @@ def downgrade():
         _run(SQLITE_DOWN)
     elif dialect == "postgresql":
         _run(POSTGRES_DOWN)
+    op.drop_index('ix_tickets_email', table_name='tickets')
