@@ -63,6 +63,8 @@ def staff_home(user: User) -> str:
         return url_for("agent.queue")
     if user.has_role("writer") and has_endpoint("write.index"):
         return url_for("write.index")
+    if user.has_role("manager") and has_endpoint("analytics.dashboard"):
+        return url_for("analytics.dashboard")
     return site_home()
 
 

@@ -12,6 +12,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from bench.analytics_bench import analytics_command
 from bench.cli import bench_command, eval_command
 from bench.inbound_worker_bench import inbound_command
+from portal.models import ROLES
 from portal.store import GLOSSARY_FILE
 
 
@@ -132,7 +133,7 @@ def users_group():
 @users_group.command("create")
 @click.argument("email")
 @click.option("--name", default=None, help="Display name (default: the part before @).")
-@click.option("--role", "roles", multiple=True, type=click.Choice(["agent", "writer", "admin"]))
+@click.option("--role", "roles", multiple=True, type=click.Choice(list(ROLES)))
 @click.password_option(help="Password (prompted when omitted).")
 @with_appcontext
 def users_create(email: str, name: str | None, roles: tuple[str, ...], password: str):

@@ -59,6 +59,7 @@ class RateLimits:
     login_account: str = "20/minute;100/hour"  # failed sign-ins per account, from anywhere
     api: str = "600/minute"  # per API key, every /api/v1 route (a key's own limit wins)
     agent_search: str = "120/minute"  # the agent's article panel
+    ticket_search: str = "120/minute"  # the agents' ticket search (/agent/find)
     inbound_email: str = "600/minute"  # the inbound email webhook
     # Per visitor: one widget start-up per page view; questions are typed by people.
     widget: str = "60/minute"  # the widget's start-up call (strings, first articles)

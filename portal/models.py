@@ -15,8 +15,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.extensions import db
 
-ROLES = ("agent", "writer", "admin")
-TICKET_STATUSES = ("open", "pending", "solved")
+# A manager sees analytics without working tickets; an admin holds every role.
+ROLES = ("agent", "writer", "manager", "admin")
+# "on_hold": the team waits on someone else (a carrier, the bank); customers see it as open.
+TICKET_STATUSES = ("open", "pending", "on_hold", "solved")
+UNSOLVED_STATUSES = ("open", "pending", "on_hold")
+PRIORITIES = ("low", "normal", "high", "urgent")
 CHANNELS = ("web", "email", "chat", "api", "widget")
 SIDES = ("customer", "form", "agent", "api", "email", "widget")
 
@@ -37,7 +41,7 @@ def new_session_token() -> str:
 
 
 class User(UserMixin, db.Model):
-    """A staff member: agent, writer and/or admin. Customers have no accounts."""
+    """A staff member: agent, writer, manager and/or admin. Customers have no accounts."""
 
     __tablename__ = "users"
     id = sa.Column(sa.Integer, primary_key=True)
@@ -96,7 +100,7 @@ class Ticket(db.Model):
     reference = sa.Column(sa.String(20), unique=True, nullable=False)
     token_hash = sa.Column(sa.String(64), unique=True, nullable=False)
     submission_key = sa.Column(sa.String(64), unique=True, nullable=True)
-    email = sa.Column(sa.String(254), nullable=False)
+    email = sa.Column(sa.String(254), nullable=False, index=True)
     name = sa.Column(sa.String(120), nullable=False)
     subject = sa.Column(sa.String(200), nullable=False)
     category = sa.Column(sa.String(64), nullable=True)
@@ -104,6 +108,11 @@ class Ticket(db.Model):
     channel = sa.Column(sa.String(16), nullable=False, default="web")
     status = sa.Column(sa.String(16), nullable=False, default="open", index=True)
     assignee_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
+    # The team a ticket belongs to (any agent may still be its assignee).
+    group_id = sa.Column(sa.Integer, sa.ForeignKey("groups.id"), nullable=True, index=True)
+    priority = sa.Column(
+        sa.String(16), nullable=False, default="normal", server_default="normal", index=True
+    )
     suggested_articles = sa.Column(sa.JSON, nullable=False, default=list)
     opened_articles = sa.Column(sa.JSON, nullable=False, default=list)
     created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
@@ -120,9 +129,18 @@ class Ticket(db.Model):
     search_log_ids = sa.Column(sa.JSON, nullable=True)
 
     assignee = db.relationship("User")
+    group = db.relationship("Group")
     messages = db.relationship(
         "TicketMessage", back_populates="ticket", order_by="TicketMessage.id"
     )
+    tag_rows = db.relationship(
+        "TicketTag", order_by="TicketTag.tag", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def tags(self) -> list[str]:
+        """The ticket's tags, sorted (see :mod:`portal.agent.tags`)."""
+        return [row.tag for row in self.tag_rows]
 
 
 class TicketMessage(db.Model):
@@ -432,3 +450,77 @@ class TicketRating(db.Model):
 
     ticket = db.relationship("Ticket")
     agent = db.relationship("User")
+
+
+group_members = sa.Table(
+    "group_members",
+    db.metadata,
+    sa.Column("group_id", sa.Integer, sa.ForeignKey("groups.id"), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), primary_key=True, index=True),
+)
+
+
+class Group(db.Model):
+    """A team of agents ("Billing", "Korean desk"): tickets are assigned to a group, an agent,
+    or both. See :mod:`portal.agent.groups`."""
+
+    __tablename__ = "groups"
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(sa.String(80), nullable=False, unique=True)
+    description = sa.Column(sa.String(300), nullable=False, default="", server_default="")
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    members = db.relationship("User", secondary=group_members, order_by="User.name")
+
+
+class TicketTag(db.Model):
+    """One tag on one ticket; tags are normalized (lower case, no spaces) before they get here."""
+
+    __tablename__ = "ticket_tags"
+    ticket_id = sa.Column(sa.Integer, sa.ForeignKey("tickets.id"), primary_key=True)
+    tag = sa.Column(sa.String(40), primary_key=True, index=True)
+
+
+class TicketRead(db.Model):
+    """The last message of a ticket an agent has seen: drives the "new customer message"
+    marker in the queue."""
+
+    __tablename__ = "ticket_reads"
+    ticket_id = sa.Column(sa.Integer, sa.ForeignKey("tickets.id"), primary_key=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), primary_key=True)
+    message_id = sa.Column(sa.Integer, nullable=False, default=0)
+    seen_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Macro(db.Model):
+    """A saved reply with actions: one text per locale (see :class:`MacroText`), and what
+    applying it also sets on the ticket (status, priority, tags). See :mod:`portal.agent.macros`."""
+
+    __tablename__ = "macros"
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(sa.String(120), nullable=False, unique=True)
+    active = sa.Column(sa.Boolean, nullable=False, default=True, server_default=sa.true())
+    set_status = sa.Column(sa.String(16), nullable=True)
+    set_priority = sa.Column(sa.String(16), nullable=True)
+    add_tags = sa.Column(sa.JSON, nullable=False, default=list)
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    texts = db.relationship(
+        "MacroText", order_by="MacroText.locale", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def text_for(self, locale: str) -> str | None:
+        """The macro's text in ``locale``, if it has one."""
+        return next((t.body for t in self.texts if t.locale == locale), None)
+
+
+class MacroText(db.Model):
+    """A macro's Markdown in one locale."""
+
+    __tablename__ = "macro_texts"
+    __table_args__ = (sa.UniqueConstraint("macro_id", "locale"),)
+    id = sa.Column(sa.Integer, primary_key=True)
+    macro_id = sa.Column(sa.Integer, sa.ForeignKey("macros.id"), nullable=False, index=True)
+    locale = sa.Column(sa.String(16), nullable=False)
+    body = sa.Column(sa.Text, nullable=False)

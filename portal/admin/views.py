@@ -97,3 +97,7 @@ def discard_held(email_id: int):
     else:
         flash(_("That mail is no longer held."), "error")
     return redirect(url_for("admin.held_mail"))
+
+
+# The other admin pages add their routes to ``bp`` (imported last: they import it).
+from portal.admin import macro_views, staff_views  # noqa: E402,F401

@@ -153,6 +153,7 @@ def change_status(ticket: Ticket, status: str) -> None:
 
 
 def reopen_for_customer(ticket: Ticket) -> None:
-    """A customer's new message reopens a pending or solved ticket (the caller commits)."""
-    if ticket.status in ("pending", "solved"):
+    """A customer's new message reopens a pending, on-hold or solved ticket (the caller
+    commits)."""
+    if ticket.status in ("pending", "on_hold", "solved"):
         _set_status(ticket, "open", utcnow())

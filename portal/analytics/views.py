@@ -47,7 +47,7 @@ CSV_LIMIT = 1000
 @bp.before_request
 def require_agent():
     """Anonymous visitors go to the login page; signed-in users without the role get 403."""
-    return require_role("agent")
+    return require_role("agent", "manager")
 
 
 # -- the filters -------------------------------------------------------------------------

@@ -298,14 +298,14 @@ def add_customer_message(
     before_commit: Callable[[TicketMessage], None] | None = None,
 ) -> TicketMessage:
     """A message from the customer's side joins the ticket, from any channel, in one
-    transaction: a pending or solved ticket reopens unless ``reopen`` is False. An
+    transaction: a pending, on-hold or solved ticket reopens unless ``reopen`` is False. An
     automatic message (a bounce, an out-of-office reply) is an ``internal`` note of
     ``author_type`` "system" that never reopens; ``before_commit`` adds a channel's rows."""
     message = TicketMessage(
         ticket=ticket, author_type=author_type, body=body, channel=channel, internal=internal
     )
     db.session.add(message)
-    if reopen and ticket.status in ("pending", "solved"):
+    if reopen and ticket.status in ("pending", "on_hold", "solved"):
         ticket.status = "open"
         ticket.solved_at = None
     if not internal:
