@@ -175,3 +175,14 @@ def test_a_bad_address_is_explained(client, email):
     response = client.post("/en/requests", data={"email": email})
     assert response.status_code == 400
     assert "field-error" in response.get_data(as_text=True)
+
+
+def test_the_emailed_link_speaks_the_language_it_was_asked_in(app, client):
+    file(app, "kim@example.com", "택배", locale="ko")
+    client.post("/ko/requests", data={"email": "kim@example.com"})
+    link = path_of(emailed_link(app, "kim@example.com"))
+    assert "lang=ko" in link
+    page = client.get(link, headers={"Accept-Language": "en-US"})
+    assert '<html lang="ko"' in page.get_data(as_text=True)
+    response = client.post(link, headers={"Accept-Language": "en-US"})
+    assert response.location.endswith("/ko/requests/mine")

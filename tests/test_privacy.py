@@ -227,3 +227,46 @@ def test_the_korean_erasure_page(app, client):
     assert "내 정보 삭제하기" in html and "되돌릴 수 없어요" in html
     mine = client.get("/ko/requests/mine").get_data(as_text=True)
     assert "내 정보 내려받기" in mine
+
+
+def test_erasure_also_clears_agent_mail_the_form_search_and_kills_the_links(app, client):
+    from portal.models import OutboxMessage as Outbox
+    from portal.tickets.service import TicketInput, file_ticket, log_form_search
+
+    with app.test_request_context():
+        data = TicketInput(
+            email=KIM,
+            name="Kim",
+            subject="Refund to 12 Jongno-gu",
+            description="My number is 010-1234-5678",
+            locale="en",
+        )
+        filed = file_ticket(data)
+        log_form_search(data, deflected_to=None)
+        ticket_id, token = filed.ticket.id, filed.token
+        db.session.add(
+            Outbox(
+                to_email="agent@example.com",
+                subject="Kim replied: Refund to 12 Jongno-gu",
+                body="Kim <kim@example.com> wrote: 010-1234-5678",
+                locale="en",
+                kind="agent_reply",
+                ticket_id=ticket_id,
+            )
+        )
+        db.session.commit()
+        from portal.satisfaction.service import rating_token
+
+        rate_path = f"/tickets/rate/{rating_token(db.session.get(Ticket, ticket_id))}"
+    with app.test_request_context():
+        erase_customer(KIM)
+    with app.app_context():
+        agent_mail = db.session.execute(
+            sa.select(Outbox).filter_by(kind="agent_reply")
+        ).scalar_one()
+        assert agent_mail.to_email == "agent@example.com"
+        assert "010" not in agent_mail.body and "Jongno" not in agent_mail.subject
+        assert db.session.query(SearchLog).count() == 0
+    assert client.get(f"/tickets/{token}").status_code == 404
+    assert client.post(f"/tickets/{token}", data={"body": "my phone"}).status_code == 404
+    assert client.get(rate_path).status_code == 404

@@ -249,3 +249,20 @@ def test_the_dashboard_and_csv_show_support_quality_to_agents_only(app):
     writer.post("/login", data={"email": "writer@example.com", "password": PASSWORD})
     assert writer.get("/agent/analytics/satisfaction.csv").status_code in (302, 403)
     assert app.test_client().get("/agent/analytics/channels.csv").status_code in (302, 401, 403)
+
+
+def test_a_reply_that_solves_the_ticket_also_asks_for_the_rating(app):
+    ticket_id, _token = new_ticket(app)
+    with app.test_request_context():
+        ticket = db.session.get(Ticket, ticket_id)
+        add_reply(ticket, db.session.get(User, agent(app)), "Done.", status="solved")
+    assert "/tickets/rate/" in solved_mail(app, ticket_id).body
+
+
+def test_a_reopened_ticket_that_is_open_again_counts_as_reopened(app):
+    ticket_id, token = new_ticket(app)
+    answer_and_solve(app, ticket_id, agent(app))
+    app.test_client().post(f"/tickets/{token}", data={"body": "Still not right."})
+    with app.test_request_context():
+        solved = resolution(a_period())
+    assert (solved.solved, solved.first_contact, solved.reopened) == (1, 0, 1)

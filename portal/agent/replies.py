@@ -123,9 +123,12 @@ def add_reply(
                 )
             if ticket.first_response_at is None:
                 ticket.first_response_at = now
+            was = ticket.status
             if status:
                 _set_status(ticket, status, now)
             queue_reply_email(ticket, message, agent)
+            if status == "solved" and was != "solved":
+                queue_solved_email(ticket)  # "how did we do?" comes with every solve
         if before_commit is not None:
             before_commit(message)
         db.session.commit()

@@ -1,9 +1,11 @@
 """Support quality: customer satisfaction (CSAT), first-contact resolution, the reopen rate
 and the channel mix, for a :class:`~portal.analytics.service.Period` and an optional locale.
 
-CSAT counts the ratings given in the period (a changed rating counts once, as it stands);
-resolution figures count the tickets solved in the period. First-contact resolution: solved
-with exactly one public agent reply and never reopened. Like the rest of the dashboard the
+CSAT counts the ratings given in the period (a changed rating counts once, as it stands).
+Resolution figures follow the tickets filed in the period that were solved at least once,
+reopened ones included while they are open again (counting only tickets solved now hid every
+reopening until the ticket was solved again). First-contact resolution: solved with exactly
+one public agent reply and never reopened. Like the rest of the dashboard the
 SQL is portable; the small groupings are done in Python.
 """
 
@@ -113,7 +115,8 @@ def satisfaction(period, locale: str | None = None) -> tuple[Csat, list[CsatRow]
 
 
 def resolution(period, locale: str | None = None) -> Resolution:
-    """First-contact resolution and the reopen rate of the tickets solved in the period."""
+    """First-contact resolution and the reopen rate of the tickets filed in the period and
+    solved at least once."""
     replies = (
         sa.select(sa.func.count(TicketMessage.id))
         .where(
@@ -123,15 +126,18 @@ def resolution(period, locale: str | None = None) -> Resolution:
         )
         .scalar_subquery()
     )
+    ever_solved = sa.or_(Ticket.solved_at.is_not(None), Ticket.reopen_count > 0)
     rows = db.session.execute(
-        sa.select(Ticket.reopen_count, replies).where(
-            Ticket.status == "solved", *_where(Ticket.solved_at, period, locale)
+        sa.select(Ticket.status, Ticket.reopen_count, replies).where(
+            ever_solved, *_where(Ticket.created_at, period, locale)
         )
     ).all()
     return Resolution(
         solved=len(rows),
-        first_contact=sum(1 for reopened, n in rows if not reopened and n == 1),
-        reopened=sum(1 for reopened, _n in rows if reopened),
+        first_contact=sum(
+            1 for status, reopened, n in rows if status == "solved" and not reopened and n == 1
+        ),
+        reopened=sum(1 for _s, reopened, _n in rows if reopened),
     )
 
 

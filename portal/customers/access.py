@@ -56,7 +56,8 @@ def request_link(email: str, locale: str) -> bool:
     db.session.add(
         AccessLink(token_hash=_hash(token), email=email, expires_at=utcnow() + LINK_LIFETIME)
     )
-    link = url_for("customers.open_link", token=token, _external=True)
+    # The link names the language it was asked in: its pages speak it, whatever the browser.
+    link = url_for("customers.open_link", token=token, lang=locale, _external=True)
     minutes = int(LINK_LIFETIME.total_seconds() // 60)
     with force_locale(locale):
         subject = _("Your requests at Haneul Market support")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -37,6 +38,11 @@ log = logging.getLogger(__name__)
 
 ERASED_TEXT = "[erased]"
 ERASED_DOMAIN = "erased.invalid"  # RFC 2606: never a real mailbox
+
+
+def is_erased(ticket) -> bool:
+    """True once the ticket's customer had their data erased (nothing of it can be added to)."""
+    return (ticket.email or "").endswith("@" + ERASED_DOMAIN)
 
 
 def _normalize(email: str) -> str:
@@ -166,8 +172,25 @@ def erase_customer(email: str) -> ErasureReport:
     now = utcnow()
     tickets = _tickets(address)
     messages = 0
+    ticket_ids = [t.id for t in tickets]
+    # What the contact form logged as the customer's search (its subject or text) and the
+    # searches the ticket names: the only search-log rows that can be tied to them.
+    typed = {t.subject[:500] for t in tickets} | {
+        (m.body or "").strip()[:500] for t in tickets for m in t.messages
+    }
+    search_ids = [i for t in tickets for i in (t.search_log_ids or []) if isinstance(i, int)]
+    logged = sa.delete(SearchLog).where(
+        sa.or_(
+            SearchLog.id.in_(search_ids),
+            sa.and_(SearchLog.side == "form", SearchLog.query.in_(typed)),
+        )
+    )
+    db.session.execute(logged.execution_options(synchronize_session=False))
     for ticket in tickets:
         ticket.email = stand_in
+        # The private link dies with the data: a new random hash no token can match.
+        ticket.token_hash = hashlib.sha256(secrets.token_bytes(32)).hexdigest()
+        ticket.search_log_ids = None
         ticket.name = ERASED_TEXT
         ticket.subject = ERASED_TEXT
         if ticket.status != "solved":
@@ -182,13 +205,20 @@ def erase_customer(email: str) -> ErasureReport:
         ).scalar_one_or_none()
         if rating is not None:
             rating.comment = None
+    # Mail to the customer, and mail about their tickets to agents (notifications quote them).
     sent = list(
         db.session.execute(
-            sa.select(OutboxMessage).where(sa.func.lower(OutboxMessage.to_email) == address)
+            sa.select(OutboxMessage).where(
+                sa.or_(
+                    sa.func.lower(OutboxMessage.to_email) == address,
+                    OutboxMessage.ticket_id.in_(ticket_ids),
+                )
+            )
         ).scalars()
     )
     for message in sent:
-        message.to_email = stand_in
+        if message.to_email.lower() == address:
+            message.to_email = stand_in
         message.subject = ERASED_TEXT
         message.body = ERASED_TEXT
         message.html_body = None

@@ -64,6 +64,12 @@ def find():
 @limits.limit("request_link")
 def open_link(token: str):
     """The emailed link: a button to continue (GET), the session started (POST)."""
+    from flask import request
+
+    from portal.i18n import is_supported
+
+    if is_supported(lang := request.args.get("lang")):
+        g.locale = lang
     form = ContinueForm()
     link = access.valid_link(token)
     if link is None:

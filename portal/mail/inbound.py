@@ -44,6 +44,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.agent.replies import ReplyError, add_reply
+from portal.customers.privacy import is_erased
 from portal.extensions import db
 from portal.mail import staff
 from portal.mail.parse import InboundEmail, parse_email
@@ -466,6 +467,8 @@ def decide(
     ticket = db.session.get(Ticket, match.ticket_id) if match else None
     if match and ticket is None:
         match = None
+    if ticket is not None and is_erased(ticket):
+        ticket, match = None, None  # an erased customer's mail starts a new request
     if not reviewed:
         addressing = staff.agent_addressing(mail, config.secret)
         staff_ticket = (

@@ -52,8 +52,10 @@ def read_rating_token(token: str) -> Ticket | None:
         return None
     if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)):
         return None
+    from portal.customers.privacy import is_erased
+
     ticket = db.session.get(Ticket, value[0])
-    if ticket is None or ticket.reference != value[1]:
+    if ticket is None or ticket.reference != value[1] or is_erased(ticket):
         return None
     return ticket
 
