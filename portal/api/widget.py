@@ -9,6 +9,7 @@ from flask import Response, abort, current_app, jsonify, request, stream_with_co
 from portal import limits
 from portal.api.openapi import openapi_document
 from portal.api.views import BadRequest, bp
+from portal.guards import reads_body
 from portal.search import get_store
 from portal.tickets.forms import LIMITS
 from portal.tickets.service import FilingError, add_customer_reply, find_by_token, record_deflection
@@ -74,6 +75,7 @@ def _locale_field(payload: dict) -> str:
 
 
 @bp.post("/answers")
+@reads_body
 @limits.api_limit("answers", methods=["POST"])
 def answers():
     """The answer bot: ``{question, locale}`` → the best passage of our articles (or an
@@ -87,6 +89,7 @@ def answers():
 
 
 @bp.post("/answers/feedback")
+@reads_body
 @limits.api_limit("answer_feedback", methods=["POST"])
 def answer_feedback():
     """ "Did this answer your question?": ``helpful: true`` records a deflection (nothing is
@@ -146,6 +149,7 @@ def ticket_events(token: str):
 
 
 @bp.post("/tickets/<token>/messages")
+@reads_body
 @limits.api_limit("reply", methods=["POST"])
 def ticket_message(token: str):
     """The customer writes more in the widget: ``{body}`` joins the ticket's conversation."""
