@@ -61,7 +61,7 @@
     ".row { display: flex; gap: 8px; margin-top: 8px; flex-wrap: wrap; }",
     ".btn { min-height: 40px; padding: 0 14px; border: 1px solid #1f5fbf; border-radius: 6px; background: #1f5fbf; color: #fff; font-size: 15px; cursor: pointer; }",
     ".btn.secondary { background: #fff; color: #1f5fbf; }",
-    ".btn[disabled] { opacity: .6; cursor: default; }",
+    ".btn[disabled], .btn[aria-disabled] { opacity: .6; cursor: default; }",
     ".link { color: #1f5fbf; }",
     ".back { padding: 6px 0; border: 0; background: none; color: #1f5fbf; font-size: 14px; cursor: pointer; }",
     ".article-body { font-size: 15px; line-height: 1.55; overflow-wrap: anywhere; }",
@@ -88,6 +88,9 @@
   var strings = {};
   var shown = []; // ids of the articles the customer was shown (sent with a ticket)
   var lastQuestion = "";
+  // A button is never disabled while it may hold focus: a disabled focused button drops
+  // focus to the host page, out of the dialog (Esc and the Tab trap stop working).
+  var asking = false;
   var lastAnswer = null;
 
   // -- small DOM helpers: text only, never markup -------------------------------------
@@ -361,8 +364,10 @@
     ask(question);
   });
   function ask(question) {
+    if (asking) return;
+    asking = true;
     lastQuestion = question;
-    askButton.disabled = true;
+    askButton.setAttribute("aria-disabled", "true");
     showView("answer");
     clear(answerView);
     answerView.appendChild(el("p", { class: "muted", text: t("loading") }));
@@ -372,7 +377,12 @@
         clear(answerView);
         answerView.appendChild(el("p", { class: "error", role: "alert", text: error.message }));
       })
-      .then(function () { askButton.disabled = false; });
+      .then(function () {
+        asking = false;
+        askButton.removeAttribute("aria-disabled");
+        answerView.setAttribute("tabindex", "-1");
+        answerView.focus();  // the answer (or the error) is where the reader goes next
+      });
   }
   function showAnswer(data) {
     lastAnswer = data;
@@ -454,9 +464,12 @@
       field("hc-name", t("name"), name), field("hc-email", t("email"), email),
       field("hc-message", t("message"), message), errors, el("div", { class: "row" }, [send]),
     ]);
+    var sending = false;
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      send.disabled = true;
+      if (sending) return;
+      sending = true;
+      send.setAttribute("aria-disabled", "true");
       clear(errors);
       var text = message.value.trim();
       api("/tickets", {
@@ -468,12 +481,15 @@
         },
       }).then(function (data) {
         clear(container);
-        container.appendChild(el("p", { class: "sent", role: "status", text: t("sent").replace("{reference}", data.reference) }));
+        var sent = el("p", { class: "sent", role: "status", tabindex: "-1", text: t("sent").replace("{reference}", data.reference) });
+        container.appendChild(sent);
+        sent.focus();
         container.appendChild(el("p", {}, [el("a", { class: "link", href: safeHref(data.url), target: "_blank", rel: "noopener", text: t("follow") })]));
         var token = String(data.url || "").split("/tickets/")[1];
         if (token && window.EventSource) conversation(container, token.split(/[?#]/)[0]);
       }).catch(function (error) {
-        send.disabled = false;
+        sending = false;
+        send.removeAttribute("aria-disabled");
         var fieldErrors = (error.data && error.data.errors) || {};
         var names = Object.keys(fieldErrors);
         if (!names.length) errors.appendChild(el("p", { text: error.message }));
@@ -513,12 +529,12 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var text = input.value.trim();
-      if (!text) { input.focus(); return; }
-      send.disabled = true;
+      if (!text || send.getAttribute("aria-disabled")) { input.focus(); return; }
+      send.setAttribute("aria-disabled", "true");
       api(path + "/messages", { method: "POST", body: { body: text } })
         .then(function () { input.value = ""; })
         .catch(function (error) { form.appendChild(el("p", { class: "error", role: "alert", text: error.message })); })
-        .then(function () { send.disabled = false; });
+        .then(function () { send.removeAttribute("aria-disabled"); input.focus(); });
     });
   }
 

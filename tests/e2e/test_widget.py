@@ -308,3 +308,25 @@ def test_an_english_only_article_is_labelled_in_the_korean_panel(live_url, host_
     item.click()
     dialog.locator(".article-body").wait_for()
     assert dialog.locator(".article-view h3 .badge").inner_text() == "영어"
+
+
+def test_focus_stays_in_the_dialog_after_asking_so_escape_still_closes_it(
+    live_url, host_site, live_app, new_page
+):
+    # QA: the Ask button was disabled while focused, so focus fell to the host page's body.
+    live_app.config.update(ANSWER_MIN_CONFIDENCE=0.0, ANSWER_MIN_CROSS_LINGUAL=0.0)
+    page = new_page()
+    page.goto(host_site.add("/focus.html", live_url, attrs="data-locale='en'"))
+    launcher(page).click()
+    dialog = panel(page)
+    dialog.get_by_label("Ask a question").fill("my account is locked after wrong passwords")
+    dialog.get_by_role("button", name="Ask", exact=True).focus()
+    page.keyboard.press("Enter")
+    dialog.locator(".answer .passage").wait_for()
+    active = "document.activeElement.shadowRoot && document.activeElement.shadowRoot.activeElement"
+    inside = f"(() => {{ const a = {active}; return !!a && !!a.closest('[role=dialog]'); }})()"
+    assert page.evaluate(inside)
+    page.keyboard.press("Tab")
+    assert page.evaluate(inside)
+    page.keyboard.press("Escape")
+    assert not panel(page).is_visible()
